@@ -1,0 +1,63 @@
+{#-
+    Reading Lana tables loaded by Meltano into lana_raw.
+
+    The loader upserts on the source key, but staging does not rely on it: for every key we
+    keep the latest load (max _sdc_batched_at, then max _sdc_sequence) and drop the key if
+    that latest load marks it deleted (_sdc_deleted_at set).
+
+    Rollup tables hold one full state snapshot per event, key (id, version); the current
+    state of an entity is its max version.
+-#}
+
+{# Latest load per key, deleted keys removed. Returns `columns` plus _sdc_batched_at. #}
+{% macro lana_latest_load(table_name, key_columns, columns) -%}
+    select
+        {%- for column in columns %}
+        loads.{{ column }},
+        {%- endfor %}
+        loads._sdc_batched_at
+    from (
+        select
+            {%- for column in columns %}
+            {{ column }},
+            {%- endfor %}
+            _sdc_batched_at,
+            _sdc_deleted_at,
+            row_number() over (
+                partition by {{ key_columns | join(', ') }}
+                order by _sdc_batched_at desc, _sdc_sequence desc
+            ) as load_rank
+        from {{ source('lana', table_name) }}
+    ) as loads
+    where loads.load_rank = 1 and loads._sdc_deleted_at is null
+{%- endmacro %}
+
+{#-
+    Every version of a rollup (deduplicated loads): id, version, created_at, modified_at,
+    event_type, the given columns and _sdc_batched_at.
+-#}
+{% macro lana_rollup_history(table_name, columns=[]) -%}
+    {{ lana_dw.lana_latest_load(table_name, ['id', 'version'], ['id', 'version', 'created_at', 'modified_at', 'event_type'] + columns) }}
+{%- endmacro %}
+
+{# The latest version (current state) of every entity in a rollup. Same columns as history. #}
+{% macro lana_rollup_latest(table_name, columns=[]) -%}
+    {%- set all_columns = ['id', 'version', 'created_at', 'modified_at', 'event_type'] + columns -%}
+    select
+        {%- for column in all_columns %}
+        versions.{{ column }},
+        {%- endfor %}
+        versions._sdc_batched_at
+    from (
+        select
+            {%- for column in all_columns %}
+            history.{{ column }},
+            {%- endfor %}
+            history._sdc_batched_at,
+            max(history.version) over (partition by history.id) as latest_version
+        from (
+            {{ lana_dw.lana_rollup_history(table_name, columns) | indent(12) }}
+        ) as history
+    ) as versions
+    where versions.version = versions.latest_version
+{%- endmacro %}

@@ -1,0 +1,67 @@
+-- Current state of every credit facility, terms flattened, money in USD / BTC.
+with
+
+facilities as (
+    {{ lana_dw.lana_rollup_latest('core_credit_facility_events_rollup', [
+        'public_id', 'customer_id', 'customer_type', 'pending_credit_facility_id', 'collateral_id',
+        'disbursal_credit_account_id', 'amount', 'collateral', 'price', 'collateralization_state',
+        'collateralization_ratio', 'outstanding', 'terms', 'activated_at', 'maturity_date',
+        'is_matured', 'is_completed'
+    ]) }}
+),
+
+milestones as (
+    select
+        id,
+        min(case when event_type = 'matured' then modified_at end) as matured_at,
+        min(case when event_type = 'completed' then modified_at end) as completed_at
+    from (
+        {{ lana_dw.lana_rollup_history('core_credit_facility_events_rollup') | indent(8) }}
+    ) as history
+    group by id
+)
+
+select
+    facilities.id as facility_id,
+    facilities.public_id,
+    facilities.customer_id,
+    facilities.customer_type,
+    facilities.pending_credit_facility_id,
+    facilities.collateral_id,
+    facilities.disbursal_credit_account_id,
+    case
+        when coalesce(facilities.is_completed, false) then 'COMPLETED'
+        when coalesce(facilities.is_matured, false) then 'MATURED'
+        else 'ACTIVE'
+    end as status,
+    facilities.amount as facility_amount_cents,
+    {{ lana_dw.cents_to_usd('facilities.amount') }} as facility_amount_usd,
+    facilities.collateral as collateral_sats,
+    {{ lana_dw.sats_to_btc('facilities.collateral') }} as collateral_btc,
+    {{ lana_dw.cents_to_usd('facilities.price') }} as btc_price_usd,
+    facilities.collateralization_state,
+    -- "Infinite" (no exposure) becomes NULL, {"Finite": n} becomes n
+    {{ lana_dw.json_number('facilities.collateralization_ratio', 'Finite') }} as collateralization_ratio,
+    {{ lana_dw.cents_to_usd(lana_dw.json_number('facilities.outstanding', 'disbursed', 'bigint')) }} as outstanding_disbursed_usd,
+    {{ lana_dw.cents_to_usd(lana_dw.json_number('facilities.outstanding', 'interest', 'bigint')) }} as outstanding_interest_usd,
+    {{ lana_dw.json_number('facilities.terms', 'annual_rate') }} as annual_rate_pct,
+    {{ lana_dw.json_number('facilities.terms', 'one_time_fee_rate') }} as one_time_fee_rate_pct,
+    cast({{ lana_dw.json_text('facilities.terms', 'duration.value') }} as {{ lana_dw.type_bigint() }}) as duration_months,
+    {{ lana_dw.json_text('facilities.terms', 'accrual_interval.type') }} as accrual_interval,
+    {{ lana_dw.json_text('facilities.terms', 'accrual_cycle_interval.type') }} as accrual_cycle_interval,
+    {{ lana_dw.json_number('facilities.terms', 'initial_cvl.Finite') }} as initial_cvl_pct,
+    {{ lana_dw.json_number('facilities.terms', 'margin_call_cvl.Finite') }} as margin_call_cvl_pct,
+    {{ lana_dw.json_number('facilities.terms', 'liquidation_cvl.Finite') }} as liquidation_cvl_pct,
+    {{ lana_dw.json_text('facilities.terms', 'disbursal_policy') }} as disbursal_policy,
+    facilities.activated_at,
+    {{ lana_dw.lana_date('facilities.maturity_date') }} as maturity_date,
+    coalesce(facilities.is_matured, false) as is_matured,
+    coalesce(facilities.is_completed, false) as is_completed,
+    milestones.matured_at,
+    milestones.completed_at,
+    facilities.version,
+    facilities.created_at,
+    facilities.modified_at,
+    facilities._sdc_batched_at as loaded_at
+from facilities
+inner join milestones on facilities.id = milestones.id

@@ -1,0 +1,40 @@
+-- Current state of every withdrawal, with the time it was confirmed (if it was).
+with
+
+withdrawals as (
+    {{ lana_dw.lana_rollup_latest('core_withdrawal_events_rollup', [
+        'deposit_account_id', 'public_id', 'reference', 'status', 'amount', 'approved',
+        'is_approval_process_concluded', 'is_confirmed', 'is_cancelled'
+    ]) }}
+),
+
+confirmations as (
+    select
+        id,
+        min(modified_at) as confirmed_at
+    from (
+        {{ lana_dw.lana_rollup_history('core_withdrawal_events_rollup') | indent(8) }}
+    ) as history
+    where event_type = 'confirmed'
+    group by id
+)
+
+select
+    withdrawals.id as withdrawal_id,
+    withdrawals.deposit_account_id,
+    withdrawals.public_id,
+    withdrawals.reference,
+    withdrawals.status,
+    withdrawals.amount as amount_cents,
+    {{ lana_dw.cents_to_usd('withdrawals.amount') }} as amount_usd,
+    withdrawals.approved,
+    coalesce(withdrawals.is_approval_process_concluded, false) as is_approval_process_concluded,
+    coalesce(withdrawals.is_confirmed, false) as is_confirmed,
+    coalesce(withdrawals.is_cancelled, false) as is_cancelled,
+    withdrawals.version,
+    withdrawals.created_at,
+    confirmations.confirmed_at,
+    withdrawals.modified_at,
+    withdrawals._sdc_batched_at as loaded_at
+from withdrawals
+left join confirmations on withdrawals.id = confirmations.id
