@@ -1,0 +1,1237 @@
+"""A deterministic bank through time, written into Lana's tables.
+
+`simulate(dsn, days=D, customers=N, seed=S)` creates the schema if needed and drives the bank
+day by day from the day after the last simulated one (or from `start` on an empty database).
+Everything random comes from streams seeded by (seed, day, purpose), ids included, and all
+times are simulated time; the state a day starts from is rebuilt from the database when a run
+continues an existing bank. So a run of 30 days followed by one of 7 writes exactly the rows
+of one 37-day run.
+
+What one day looks like (the phases are time windows of the day):
+  00:00–01:00  jobs: yesterday's interest accrual per facility, cycle posting at a cycle's end
+               (an Interest obligation), maturity, collateralization after the BTC price move
+  01:00–02:00  obligations fall due, overdue, defaulted
+  08:00–20:00  customers: pending withdrawals confirmed or cancelled; freezes, closures;
+               deposits (a few reverted), withdrawals (a few denied); borrowers pay what is due
+               (interest first, then principal), top up collateral after a margin call, draw
+               the rest of their facility; new facilities with their first disbursal; onboarding
+  22:00–24:00  facilities that are matured and fully paid complete
+"""
+
+from __future__ import annotations
+
+import calendar
+import math
+import os
+import random
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any, TextIO
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from lana_sandbox import names
+from lana_sandbox.ddl import BOOKKEEPING_SCHEMA, apply_ddl
+from lana_sandbox.entities import (
+    CREDIT_FACILITY,
+    CUSTOMER,
+    DEPOSIT,
+    DEPOSIT_ACCOUNT,
+    DISBURSAL,
+    ENTITIES,
+    INTEREST_ACCRUAL_CYCLE,
+    OBLIGATION,
+    PARTY,
+    PAYMENT,
+    PAYMENT_ALLOCATION,
+    PUBLIC_IDS_TABLE,
+    WITHDRAWAL,
+)
+from lana_sandbox.state import (
+    Bank,
+    Customer,
+    Cycle,
+    Facility,
+    Obligation,
+    Withdrawal,
+    load_bank,
+    pct_bp,
+)
+from lana_sandbox.store import DayLog, Store
+
+MODEL_VERSION = 1
+DEFAULT_START = date(2025, 1, 1)
+DEFAULT_CUSTOMERS = 100
+DEFAULT_SEED = 42
+ONBOARDING_DAYS = 365  # customers arrive over the bank's first year, front-loaded
+FIRST_PUBLIC_ID = 1000
+INITIAL_BTC_PRICE = 9_400_000  # cents per BTC, the close before the first day
+SATS = 100_000_000
+
+# Phases of a day, in seconds after midnight.
+JOBS, OBLIGATION_JOBS, BUSINESS, CLOSE = (
+    (1, 3_599),
+    (3_600, 7_199),
+    (28_800, 71_999),
+    (79_200, 86_399),
+)
+
+# Behaviour, per customer per day unless said otherwise.
+P_DEPOSIT = 0.07
+P_WITHDRAW = 0.05
+P_REVERT_DEPOSIT = 0.01  # of deposits
+P_DENY_WITHDRAWAL = 0.03  # of withdrawals
+P_CONFIRM_AT_ONCE = 0.7  # of approved withdrawals; the others wait a day or more
+P_CONFIRM_PENDING = 0.6  # per pending withdrawal per day
+P_CANCEL_PENDING = 0.05
+P_FREEZE = 0.0006
+P_UNFREEZE = 0.08  # per frozen customer per day
+P_CLOSE = 0.0004
+P_EMAIL_UPDATE = 0.0004
+P_TELEGRAM_UPDATE = 0.0003
+P_FACILITY = 0.004  # customers with no open facility, onboarded at least 3 days ago
+P_SECOND_DISBURSAL = 0.04
+P_DENY_DISBURSAL = 0.02
+P_COLLATERAL_TOP_UP = 0.3  # per day under the margin call threshold
+RATIO_STEP = 10  # a collateralization_ratio_changed once the CVL moved by a tenth of itself
+
+# (weight, customer_type)
+CUSTOMER_TYPES = (
+    (90, "Individual"),
+    (5, "PrivateCompany"),
+    (2, "NonDomiciledCompany"),
+    (1, "GovernmentEntity"),
+    (1, "Bank"),
+    (1, "FinancialInstitution"),
+)
+# (weight, months, annual rate %, overdue days after due, liquidation days after due)
+PRODUCTS = (
+    (15, 1, "12", 30, 90),
+    (50, 3, "12", 50, 360),  # Lana's typical facility (lana-source.md)
+    (25, 6, "10.5", 30, 120),
+    (10, 12, "9", 30, 90),
+)
+
+
+class SandboxError(Exception):
+    """Something the user asked for that the database does not allow (shown without a trace)."""
+
+
+@dataclass(frozen=True)
+class Config:
+    seed: int
+    start: date
+    customers: int
+    onboarding_days: int = ONBOARDING_DAYS
+    model_version: int = MODEL_VERSION
+
+
+@dataclass
+class RunSummary:
+    first_day: date | None
+    last_day: date | None
+    days: int
+    events: int
+    seconds: float
+    rows_written: dict[str, int] = field(default_factory=dict)
+    table_rows: dict[str, int] = field(default_factory=dict)
+
+
+def onboarded_by(cfg: Config, day_index: int) -> int:
+    """Customers onboarded by the end of day `day_index` (0-based): N·sqrt((i+1)/H), exactly."""
+    if day_index < 0:
+        return 0
+    t = cfg.customers * cfg.customers * (day_index + 1)
+    m = -(-t // cfg.onboarding_days)  # ceil(t / H)
+    return min(cfg.customers, math.isqrt(m - 1) + 1 if m > 0 else 0)
+
+
+def add_months(d: date, months: int) -> date:
+    y, m = divmod(d.month - 1 + months, 12)
+    y, m = d.year + y, m + 1
+    return date(y, m, min(d.day, calendar.monthrange(y, m)[1]))
+
+
+def end_of_month(d: date) -> date:
+    return date(d.year, d.month, calendar.monthrange(d.year, d.month)[1])
+
+
+def terms_for(months: int, rate: str, overdue: int, liquidation: int) -> dict[str, Any]:
+    return {
+        "annual_rate": rate,
+        "one_time_fee_rate": "0",
+        "duration": {"type": "months", "value": months},
+        "accrual_interval": {"type": "end_of_day"},
+        "accrual_cycle_interval": {"type": "end_of_month"},
+        "interest_due_duration_from_accrual": {"type": "days", "value": 0},
+        "obligation_overdue_duration_from_due": {"type": "days", "value": overdue},
+        "obligation_liquidation_duration_from_due": {"type": "days", "value": liquidation},
+        "initial_cvl": {"Finite": "140"},
+        "margin_call_cvl": {"Finite": "125"},
+        "liquidation_cvl": {"Finite": "105"},
+        "disbursal_policy": "MultipleDisbursal",
+    }
+
+
+def _weighted(rng: random.Random, options: tuple) -> tuple:
+    return rng.choices(options, weights=[o[0] for o in options])[0]
+
+
+def payer_kind(facility_id: str) -> tuple[str, int]:
+    """How a borrower pays, fixed by the facility id: on time (most), late by some days, never."""
+    h = int(facility_id.replace("-", "")[:12], 16)
+    kind = h % 100
+    if kind < 85:
+        return "on_time", 0
+    if kind < 96:
+        return "late", 5 + (h >> 8) % 60
+    return "never", 0
+
+
+class Simulation:
+    def __init__(self, cfg: Config, bank: Bank):
+        self.cfg = cfg
+        self.bank = bank
+
+    # -- randomness: one stream per (seed, day, purpose) --
+
+    def _rng(self, day: date, purpose: str) -> random.Random:
+        return random.Random(f"{self.cfg.seed}:{day.isoformat()}:{purpose}")
+
+    def _id(self) -> str:
+        return str(uuid.UUID(int=self._ids.getrandbits(128), version=4))
+
+    def _public_id(self) -> str:
+        n = self.bank.next_public_id
+        self.bank.next_public_id += 1
+        return str(n)
+
+    # -- one day --
+
+    def run_day(self, day: date) -> DayLog:
+        log = DayLog(day, self._rng(day, "clock"))
+        self._ids = self._rng(day, "ids")
+        self.day, self.log = day, log
+        price_rng = self._rng(day, "price")
+        self.bank.price = max(
+            100_000, round(self.bank.price * math.exp(price_rng.gauss(0.0004, 0.03)))
+        )
+
+        log.phase(*JOBS)
+        for f in list(self.bank.facilities.values()):
+            self._facility_jobs(f)
+
+        log.phase(*OBLIGATION_JOBS)
+        for o in list(self.bank.obligations.values()):
+            self._obligation_jobs(o)
+
+        log.phase(*BUSINESS)
+        rng = self._rng(day, "business")
+        for w in list(self.bank.withdrawals.values()):
+            r = rng.random()
+            if r < P_CONFIRM_PENDING:
+                self._confirm_withdrawal(w.id)
+                del self.bank.withdrawals[w.id]
+            elif r < P_CONFIRM_PENDING + P_CANCEL_PENDING:
+                self._cancel_withdrawal(w)
+                del self.bank.withdrawals[w.id]
+        for c in list(self.bank.customers.values()):
+            self._customer_day(c, rng)
+        index = (day - self.cfg.start).days
+        onboarding = self._rng(day, "onboarding")
+        for _ in range(onboarded_by(self.cfg, index) - onboarded_by(self.cfg, index - 1)):
+            self._onboard(onboarding)
+
+        log.phase(*CLOSE)
+        for f in list(self.bank.facilities.values()):
+            if f.matured and not f.obligations and f.cycle is None:
+                self.log.emit(CREDIT_FACILITY, f.id, {"type": "completed"})
+                self.log.forget(CREDIT_FACILITY, f.id)
+                del self.bank.facilities[f.id]
+                self.bank.customers[f.customer_id].facility_id = None
+        return log
+
+    # -- customers --
+
+    def _onboard(self, rng: random.Random) -> None:
+        customer_type = _weighted(rng, CUSTOMER_TYPES)[1]
+        first, last = rng.choice(names.FIRST_NAMES), rng.choice(names.LAST_NAMES)
+        public_id = self._public_id()
+        party_id, customer_id, account_id = self._id(), self._id(), self._id()
+        email = f"{first}.{last}.{public_id}@{rng.choice(names.EMAIL_DOMAINS)}".lower()
+        self.log.emit(
+            PARTY,
+            party_id,
+            {
+                "type": "initialized",
+                "id": party_id,
+                "email": email,
+                "telegram_handle": f"@{first}{last}{public_id}".lower(),
+                "customer_type": customer_type,
+            },
+            new=True,
+        )
+        company = customer_type != "Individual"
+        born = date(1950, 1, 1) + timedelta(days=rng.randrange(365 * 55))
+        info = {
+            "firstName": first,
+            "lastName": last,
+            "dateOfBirth": None if company else born.isoformat(),
+            "nationality": rng.choice(names.NATIONALITIES),
+            "address": f"{rng.choice(names.STREETS)} {rng.randrange(1, 400)}, "
+            f"{rng.choice(names.CITIES)}",
+            "companyName": (
+                f"{rng.choice(names.COMPANY_WORDS)} {rng.choice(names.COMPANY_WORDS)} "
+                f"{rng.choice(names.COMPANY_SUFFIXES)}"
+                if company
+                else None
+            ),
+        }
+        self.log.emit(PARTY, party_id, {"type": "personal_info_updated", "personal_info": info})
+        conversion = (
+            {"type": "sumsub_approved", "applicant_id": f"{rng.getrandbits(96):024x}"}
+            if rng.random() < 0.9
+            else {"type": "manually_converted"}
+        )
+        self.log.emit(
+            CUSTOMER,
+            customer_id,
+            {
+                "type": "initialized",
+                "id": customer_id,
+                "party_id": party_id,
+                "customer_type": customer_type,
+                "public_id": public_id,
+                "conversion": conversion,
+                "level": "Advanced" if rng.random() < 0.3 else "Basic",
+            },
+            new=True,
+        )
+        account_public_id = self._public_id()
+        ledger_account_id = self._id()
+        self.log.emit(
+            DEPOSIT_ACCOUNT,
+            account_id,
+            {
+                "type": "initialized",
+                "id": account_id,
+                "account_holder_id": customer_id,
+                "account_ids": {
+                    "deposit_account_id": ledger_account_id,
+                    "frozen_deposit_account_id": self._id(),
+                },
+                "activity": "active",
+                "status": "active",
+                "public_id": account_public_id,
+            },
+            new=True,
+        )
+        c = Customer(
+            id=customer_id,
+            public_id=int(public_id),
+            party_id=party_id,
+            customer_type=customer_type,
+            status="active",
+            since=self.day,
+            account_id=account_id,
+            ledger_account_id=ledger_account_id,
+        )
+        self.bank.customers[c.id] = c
+        self._deposit(c, _cents(rng.lognormvariate(math.log(1_500), 1.0)), rng)
+
+    def _customer_day(self, c: Customer, rng: random.Random) -> None:
+        if c.status == "frozen":
+            if rng.random() < P_UNFREEZE:
+                self._set_status(c, "unfrozen", "active")
+            return
+        if rng.random() < P_FREEZE:
+            self._set_status(c, "frozen", "frozen")
+            return
+        if (
+            c.facility_id is None
+            and rng.random() < P_CLOSE
+            and not any(w.customer_id == c.id for w in self.bank.withdrawals.values())
+        ):
+            self._close(c, rng)
+            return
+        if rng.random() < P_EMAIL_UPDATE:
+            self.log.emit(
+                PARTY,
+                c.party_id,
+                {
+                    "type": "email_updated",
+                    "email": f"customer{c.public_id}.{self.day:%Y%m%d}@example.com",
+                },
+            )
+        if rng.random() < P_TELEGRAM_UPDATE:
+            self.log.emit(
+                PARTY,
+                c.party_id,
+                {
+                    "type": "telegram_handle_updated",
+                    "telegram_handle": f"@c{c.public_id}_{self.day:%Y%m%d}",
+                },
+            )
+        if rng.random() < P_DEPOSIT:
+            self._deposit(c, _cents(rng.lognormvariate(math.log(400), 1.0)), rng)
+        if c.balance >= 2_000 and rng.random() < P_WITHDRAW:
+            self._withdraw(c, int(c.balance * rng.uniform(0.1, 0.7)), rng)
+        if c.facility_id is not None:
+            self._borrower_day(c, self.bank.facilities[c.facility_id], rng)
+        elif (self.day - c.since).days >= 3 and rng.random() < P_FACILITY:
+            self._open_facility(c, rng)
+
+    def _set_status(self, c: Customer, event_type: str, status: str) -> None:
+        self.log.emit(CUSTOMER, c.id, {"type": event_type, "status": status})
+        self.log.emit(DEPOSIT_ACCOUNT, c.account_id, {"type": event_type, "status": status})
+        c.status = status
+
+    def _close(self, c: Customer, rng: random.Random) -> None:
+        if c.balance > 0:
+            self._withdraw(c, c.balance, rng, confirm=True)
+        self.log.emit(DEPOSIT_ACCOUNT, c.account_id, {"type": "closed", "status": "closed"})
+        self.log.emit(CUSTOMER, c.id, {"type": "closed", "status": "closed"})
+        for spec, entity_id in (
+            (DEPOSIT_ACCOUNT, c.account_id),
+            (CUSTOMER, c.id),
+            (PARTY, c.party_id),
+        ):
+            self.log.forget(spec, entity_id)
+        del self.bank.customers[c.id]
+
+    # -- deposits and withdrawals --
+
+    def _deposit(self, c: Customer, amount: int, rng: random.Random) -> None:
+        deposit_id, public_id = self._id(), self._public_id()
+        self.log.emit(
+            DEPOSIT,
+            deposit_id,
+            {
+                "type": "initialized",
+                "id": deposit_id,
+                "ledger_tx_id": self._id(),
+                "deposit_account_id": c.account_id,
+                "amount": amount,
+                "reference": f"DEP-{public_id}",
+                "status": "Confirmed",
+                "public_id": public_id,
+            },
+            new=True,
+        )
+        c.balance += amount
+        if rng.random() < P_REVERT_DEPOSIT and c.balance >= amount:
+            self.log.emit(
+                DEPOSIT,
+                deposit_id,
+                {"type": "reverted", "ledger_tx_id": self._id(), "status": "Reverted"},
+            )
+            c.balance -= amount
+        self.log.forget(DEPOSIT, deposit_id)
+
+    def _withdraw(
+        self, c: Customer, amount: int, rng: random.Random, confirm: bool = False
+    ) -> None:
+        withdrawal_id, public_id, process_id = self._id(), self._public_id(), self._id()
+        self.log.emit(
+            WITHDRAWAL,
+            withdrawal_id,
+            {
+                "type": "initialized",
+                "id": withdrawal_id,
+                "ledger_tx_id": self._id(),
+                "deposit_account_id": c.account_id,
+                "amount": amount,
+                "reference": f"WDR-{public_id}",
+                "approval_process_id": process_id,
+                "status": "PendingApproval",
+                "public_id": public_id,
+            },
+            new=True,
+        )
+        c.balance -= amount
+        if not confirm and rng.random() < P_DENY_WITHDRAWAL:
+            self.log.emit(
+                WITHDRAWAL,
+                withdrawal_id,
+                {
+                    "type": "approval_process_concluded",
+                    "approval_process_id": process_id,
+                    "approved": False,
+                    "status": "Denied",
+                },
+            )
+            self.log.emit(
+                WITHDRAWAL,
+                withdrawal_id,
+                {"type": "denied", "ledger_tx_id": self._id(), "status": "Denied"},
+            )
+            self.log.forget(WITHDRAWAL, withdrawal_id)
+            c.balance += amount
+            return
+        self.log.emit(
+            WITHDRAWAL,
+            withdrawal_id,
+            {
+                "type": "approval_process_concluded",
+                "approval_process_id": process_id,
+                "approved": True,
+                "status": "PendingConfirmation",
+            },
+        )
+        if confirm or rng.random() < P_CONFIRM_AT_ONCE:
+            self._confirm_withdrawal(withdrawal_id)
+        else:
+            self.bank.withdrawals[withdrawal_id] = Withdrawal(withdrawal_id, c.id, amount)
+
+    def _confirm_withdrawal(self, withdrawal_id: str) -> None:
+        self.log.emit(
+            WITHDRAWAL,
+            withdrawal_id,
+            {"type": "confirmed", "ledger_tx_id": self._id(), "status": "Confirmed"},
+        )
+        self.log.forget(WITHDRAWAL, withdrawal_id)
+
+    def _cancel_withdrawal(self, w: Withdrawal) -> None:
+        self.log.emit(
+            WITHDRAWAL,
+            w.id,
+            {"type": "cancelled", "ledger_tx_id": self._id(), "status": "Cancelled"},
+        )
+        self.log.forget(WITHDRAWAL, w.id)
+        self.bank.customers[w.customer_id].balance += w.amount
+
+    # -- credit --
+
+    def _open_facility(self, c: Customer, rng: random.Random) -> None:
+        _, months, rate, overdue, liquidation = _weighted(rng, PRODUCTS)
+        usd = int(round(rng.lognormvariate(math.log(8_000), 0.8), -2))
+        amount = max(1_000, min(250_000, usd)) * 100  # cents
+        target_cvl_bp = rng.randrange(15_000, 22_000)
+        price = self.bank.price
+        collateral = -(-amount * target_cvl_bp * SATS // (10_000 * price))
+        facility_id, public_id = self._id(), self._public_id()
+        account_ids = {
+            key: self._id()
+            for key in (
+                "facility_account_id",
+                "disbursed_receivable_not_yet_due_account_id",
+                "disbursed_receivable_due_account_id",
+                "disbursed_receivable_overdue_account_id",
+                "disbursed_defaulted_account_id",
+                "proceeds_from_liquidation_account_id",
+                "interest_receivable_not_yet_due_account_id",
+                "interest_receivable_due_account_id",
+                "interest_receivable_overdue_account_id",
+                "interest_defaulted_account_id",
+                "interest_income_account_id",
+                "fee_income_account_id",
+                "payment_holding_account_id",
+                "uncovered_outstanding_account_id",
+            )
+        }
+        terms = terms_for(months, rate, overdue, liquidation)
+        maturity = add_months(self.day, months)
+        self.log.emit(
+            CREDIT_FACILITY,
+            facility_id,
+            {
+                "type": "initialized",
+                "id": facility_id,
+                "pending_credit_facility_id": self._id(),
+                "customer_id": c.id,
+                "customer_type": c.customer_type,
+                "collateral_id": self._id(),
+                "ledger_tx_id": self._id(),
+                "terms": terms,
+                "amount": amount,
+                "account_ids": account_ids,
+                "disbursal_credit_account_id": c.ledger_account_id,
+                "public_id": public_id,
+                "activated_at": None,  # the event's own time, see DayLog.stamp
+                "maturity_date": maturity.isoformat(),
+                "collateralization_state": "FullyCollateralized",
+                "collateral": collateral,
+                "outstanding": {"disbursed": 0, "interest": 0},
+                "price": price,
+                "structuring_fee_tx_id": None,
+            },
+            new=True,
+            time_keys=("activated_at",),
+        )
+        f = Facility(
+            id=facility_id,
+            public_id=int(public_id),
+            customer_id=c.id,
+            amount=amount,
+            terms=terms,
+            account_ids=account_ids,
+            activated=self.day,
+            maturity=maturity,
+            collateral=collateral,
+            state="FullyCollateralized",
+        )
+        self.bank.facilities[f.id] = f
+        c.facility_id = f.id
+        self._start_cycle(f, self.day)
+        share = 1.0 if rng.random() < 0.6 else 0.5
+        self._disburse(f, c, round(amount * share), rng)
+
+    def _disburse(self, f: Facility, c: Customer, amount: int, rng: random.Random) -> None:
+        disbursal_id, public_id, process_id = self._id(), self._public_id(), self._id()
+        due = f.maturity
+        overdue = _plus(due, f.overdue_days)
+        liquidation = _plus(due, f.liquidation_days)
+        a = f.account_ids
+        self.log.emit(
+            DISBURSAL,
+            disbursal_id,
+            {
+                "type": "initialized",
+                "id": disbursal_id,
+                "ledger_tx_id": self._id(),
+                "approval_process_id": process_id,
+                "facility_id": f.id,
+                "amount": amount,
+                "account_ids": {
+                    "receivable_not_yet_due_account_id": a[
+                        "disbursed_receivable_not_yet_due_account_id"
+                    ],
+                    "receivable_due_account_id": a["disbursed_receivable_due_account_id"],
+                    "receivable_overdue_account_id": a["disbursed_receivable_overdue_account_id"],
+                    "defaulted_account_id": a["disbursed_defaulted_account_id"],
+                },
+                "disbursal_credit_account_id": c.ledger_account_id,
+                "due_date": due.isoformat(),
+                "overdue_date": _iso(overdue),
+                "liquidation_date": _iso(liquidation),
+                "public_id": public_id,
+            },
+            new=True,
+        )
+        approved = rng.random() >= P_DENY_DISBURSAL
+        self.log.emit(
+            DISBURSAL,
+            disbursal_id,
+            {
+                "type": "approval_process_concluded",
+                "approval_process_id": process_id,
+                "approved": approved,
+            },
+        )
+        self.log.forget(DISBURSAL, disbursal_id)
+        if not approved:
+            self.log.emit(
+                DISBURSAL, disbursal_id, {"type": "cancelled", "ledger_tx_id": self._id()}
+            )
+            return
+        ob = self._new_obligation(
+            f, "Disbursal", amount, due, self.day, f"{f.id}-disbursal-{public_id}"
+        )
+        self.log.emit(
+            DISBURSAL,
+            disbursal_id,
+            {
+                "type": "settled",
+                "ledger_tx_id": self._id(),
+                "obligation_id": ob.id,
+                "amount": amount,
+                "effective": self.day.isoformat(),
+            },
+        )
+        f.disbursed += amount
+        c.balance += amount
+
+    def _new_obligation(
+        self, f: Facility, kind: str, amount: int, due: date, effective: date, reference: str
+    ) -> Obligation:
+        prefix = "disbursed" if kind == "Disbursal" else "interest"
+        a = f.account_ids
+        overdue = _plus(due, f.overdue_days)
+        liquidation = _plus(due, f.liquidation_days)
+        ob = Obligation(
+            id=self._id(),
+            facility_id=f.id,
+            type=kind,
+            amount=amount,
+            outstanding=amount,
+            due=due,
+            overdue=overdue,
+            defaulted=liquidation,
+            receivables={
+                "not_yet_due": a[f"{prefix}_receivable_not_yet_due_account_id"],
+                "due": a[f"{prefix}_receivable_due_account_id"],
+                "overdue": a[f"{prefix}_receivable_overdue_account_id"],
+            },
+            defaulted_account_id=a[f"{prefix}_defaulted_account_id"],
+        )
+        self.log.emit(
+            OBLIGATION,
+            ob.id,
+            {
+                "type": "initialized",
+                "id": ob.id,
+                "beneficiary_id": f.id,
+                "obligation_type": kind,
+                "amount": amount,
+                "reference": reference,
+                "ledger_tx_id": self._id(),
+                "receivable_account_ids": ob.receivables,
+                "defaulted_account_id": ob.defaulted_account_id,
+                "due_date": due.isoformat(),
+                "overdue_date": _iso(overdue),
+                "liquidation_date": _iso(liquidation),
+                "defaulted_date": _iso(liquidation),
+                "effective": effective.isoformat(),
+            },
+            new=True,
+        )
+        self.bank.obligations[ob.id] = ob
+        f.obligations.append(ob.id)
+        return ob
+
+    def _start_cycle(self, f: Facility, start: date) -> None:
+        f.cycle_idx += 1
+        end = min(end_of_month(start), f.maturity - timedelta(days=1))
+        cycle = Cycle(id=self._id(), idx=f.cycle_idx, start=start, end=end)
+        period = {
+            "interval": {"type": "end_of_month"},
+            "start": f"{start.isoformat()}T00:00:00Z",
+            "end": f"{end.isoformat()}T23:59:59Z",
+        }
+        a = f.account_ids
+        self.log.emit(
+            INTEREST_ACCRUAL_CYCLE,
+            cycle.id,
+            {
+                "type": "initialized",
+                "id": cycle.id,
+                "facility_id": f.id,
+                "idx": cycle.idx,
+                "period": period,
+                "facility_maturity_date": f.maturity.isoformat(),
+                "account_ids": {
+                    "receivable_not_yet_due_account_id": a[
+                        "interest_receivable_not_yet_due_account_id"
+                    ],
+                    "receivable_due_account_id": a["interest_receivable_due_account_id"],
+                    "receivable_overdue_account_id": a["interest_receivable_overdue_account_id"],
+                    "defaulted_account_id": a["interest_defaulted_account_id"],
+                    "interest_income_account_id": a["interest_income_account_id"],
+                    "uncovered_outstanding_account_id": a["uncovered_outstanding_account_id"],
+                },
+                "terms": f.terms,
+            },
+            new=True,
+        )
+        self.log.emit(
+            CREDIT_FACILITY,
+            f.id,
+            {
+                "type": "interest_accrual_cycle_started",
+                "interest_accrual_id": cycle.id,
+                "interest_accrual_cycle_idx": cycle.idx,
+                "interest_period": period,
+            },
+        )
+        f.cycle = cycle
+
+    def _outstanding(self, f: Facility) -> tuple[int, int]:
+        disbursed = interest = 0
+        for oid in f.obligations:
+            o = self.bank.obligations[oid]
+            if o.type == "Disbursal":
+                disbursed += o.outstanding
+            else:
+                interest += o.outstanding
+        return disbursed, interest
+
+    def _facility_jobs(self, f: Facility) -> None:
+        yesterday = self.day - timedelta(days=1)
+        cycle = f.cycle
+        if cycle is not None and cycle.start <= yesterday <= cycle.end:
+            principal, _ = self._outstanding(f)
+            if principal > 0:
+                amount = -(-principal * f.rate_bp // (10_000 * 365))
+                self.log.emit(
+                    INTEREST_ACCRUAL_CYCLE,
+                    cycle.id,
+                    {
+                        "type": "interest_accrued",
+                        "ledger_tx_id": self._id(),
+                        "tx_ref": f"{cycle.id}-accrual-{yesterday.isoformat()}",
+                        "amount": amount,
+                        "accrued_at": f"{yesterday.isoformat()}T23:59:59Z",
+                    },
+                )
+                cycle.accrued += amount
+            if yesterday == cycle.end:
+                self._post_cycle(f, cycle, yesterday)
+        if not f.matured and self.day >= f.maturity:
+            self.log.emit(CREDIT_FACILITY, f.id, {"type": "matured"})
+            f.matured = True
+        self._collateralization(f)
+
+    def _post_cycle(self, f: Facility, cycle: Cycle, end: date) -> None:
+        obligation_id = None
+        if cycle.accrued > 0:
+            due = end + timedelta(days=f.interest_due_days)
+            ob = self._new_obligation(
+                f, "Interest", cycle.accrued, due, end, f"{f.id}-interest-{cycle.idx}"
+            )
+            obligation_id = ob.id
+        self.log.emit(
+            INTEREST_ACCRUAL_CYCLE,
+            cycle.id,
+            {
+                "type": "interest_accruals_posted",
+                "ledger_tx_id": self._id(),
+                "tx_ref": f"{cycle.id}-posted",
+                "total": cycle.accrued,
+                "effective": end.isoformat(),
+                "obligation_id": obligation_id,
+            },
+        )
+        self.log.forget(INTEREST_ACCRUAL_CYCLE, cycle.id)
+        self.log.emit(
+            CREDIT_FACILITY,
+            f.id,
+            {
+                "type": "interest_accrual_cycle_concluded",
+                "interest_accrual_cycle_idx": cycle.idx,
+                "ledger_tx_id": self._id(),
+                "obligation_id": obligation_id,
+            },
+        )
+        f.cycle = None
+        if self.day < f.maturity:
+            self._start_cycle(f, self.day)
+
+    def _collateralization(self, f: Facility) -> None:
+        """Record a change of collateralization state, and of the CVL once it moved enough."""
+        disbursed, interest = self._outstanding(f)
+        if disbursed + interest == 0:
+            return
+        price = self.bank.price
+        cvl_bp = f.collateral * price * 10_000 // (SATS * (disbursed + interest))
+        if cvl_bp >= f.margin_call_bp:
+            state = "FullyCollateralized"
+        elif cvl_bp >= f.liquidation_bp:
+            state = "UnderMarginCallThreshold"
+        else:
+            state = "UnderLiquidationThreshold"
+        if state != f.state:
+            self.log.emit(
+                CREDIT_FACILITY,
+                f.id,
+                {
+                    "type": "collateralization_state_changed",
+                    "collateralization_state": state,
+                    "collateral": f.collateral,
+                    "outstanding": {"disbursed": disbursed, "interest": interest},
+                    "price": price,
+                },
+            )
+            f.state = state
+        last = None if f.ratio is None else pct_bp(f.ratio["Finite"])
+        if last is None or abs(cvl_bp - last) * RATIO_STEP >= last:
+            f.ratio = {"Finite": f"{cvl_bp // 100}.{cvl_bp % 100:02d}"}
+            self.log.emit(
+                CREDIT_FACILITY,
+                f.id,
+                {"type": "collateralization_ratio_changed", "collateralization_ratio": f.ratio},
+            )
+
+    def _borrower_day(self, c: Customer, f: Facility, rng: random.Random) -> None:
+        kind, late_days = payer_kind(f.id)
+        due = [self.bank.obligations[o] for o in f.obligations]
+        due = [o for o in due if o.due_recorded and o.outstanding > 0]
+        if due and kind != "never":
+            oldest = min(o.due for o in due)
+            if kind == "on_time" or (self.day - oldest).days >= late_days:
+                total = sum(o.outstanding for o in due)
+                if c.balance < total:
+                    top_up = -(-(total - c.balance) // 100) * 100 + rng.randrange(0, 50_000, 100)
+                    self._deposit_no_revert(c, top_up)
+                self._pay(c, f, due, total)
+        if (
+            f.state != "FullyCollateralized"
+            and kind != "never"
+            and rng.random() < P_COLLATERAL_TOP_UP
+        ):
+            disbursed, interest = self._outstanding(f)
+            if disbursed + interest > 0:
+                needed = -(-(disbursed + interest) * 16_000 * SATS // (10_000 * self.bank.price))
+                if needed > f.collateral:
+                    f.collateral = needed
+                    f.state = ""  # force the state event with the new collateral
+                    self._collateralization(f)
+        remaining = f.amount - f.disbursed
+        if (
+            remaining > 0
+            and not f.matured
+            and self.day < f.maturity - timedelta(days=7)
+            and rng.random() < P_SECOND_DISBURSAL
+        ):
+            self._disburse(f, c, remaining, rng)
+
+    def _deposit_no_revert(self, c: Customer, amount: int) -> None:
+        self._deposit(c, amount, _NEVER)
+
+    def _pay(self, c: Customer, f: Facility, due: list[Obligation], amount: int) -> None:
+        payment_id = self._id()
+        effective = self.day.isoformat()
+        self.log.emit(
+            PAYMENT,
+            payment_id,
+            {
+                "type": "initialized",
+                "id": payment_id,
+                "ledger_tx_id": self._id(),
+                "beneficiary_id": f.id,
+                "facility_payment_holding_account_id": f.account_ids["payment_holding_account_id"],
+                "facility_uncovered_outstanding_account_id": f.account_ids[
+                    "uncovered_outstanding_account_id"
+                ],
+                "payment_source_account_id": c.ledger_account_id,
+                "amount": amount,
+                "effective": effective,
+            },
+            new=True,
+        )
+        self.log.forget(PAYMENT, payment_id)
+        c.balance -= amount
+        left = amount
+        # Interest first, then principal; oldest first within each (stable sort).
+        for idx, o in enumerate(sorted(due, key=lambda o: (o.type != "Interest", o.due))):
+            part = min(left, o.outstanding)
+            if part == 0:
+                break
+            allocation_id, tx = self._id(), self._id()
+            self.log.emit(
+                PAYMENT_ALLOCATION,
+                allocation_id,
+                {
+                    "type": "initialized",
+                    "id": allocation_id,
+                    "ledger_tx_id": tx,
+                    "payment_id": payment_id,
+                    "obligation_id": o.id,
+                    "payment_allocation_idx": idx,
+                    "obligation_type": o.type,
+                    "beneficiary_id": f.id,
+                    "amount": part,
+                    "receivable_account_id": o.receivable_account_id,
+                    "payment_holding_account_id": f.account_ids["payment_holding_account_id"],
+                    "effective": effective,
+                },
+                new=True,
+            )
+            self.log.forget(PAYMENT_ALLOCATION, allocation_id)
+            self.log.emit(
+                OBLIGATION,
+                o.id,
+                {
+                    "type": "payment_allocated",
+                    "ledger_tx_id": tx,
+                    "payment_id": payment_id,
+                    "payment_allocation_id": allocation_id,
+                    "payment_allocation_amount": part,
+                },
+            )
+            o.outstanding -= part
+            left -= part
+            if o.outstanding == 0:
+                self.log.emit(OBLIGATION, o.id, {"type": "completed", "effective": effective})
+                self.log.forget(OBLIGATION, o.id)
+                del self.bank.obligations[o.id]
+                f.obligations.remove(o.id)
+
+    def _obligation_jobs(self, o: Obligation) -> None:
+        day = self.day
+        if not o.due_recorded and o.due <= day:
+            self.log.emit(
+                OBLIGATION,
+                o.id,
+                {"type": "due_recorded", "ledger_tx_id": self._id(), "due_amount": o.outstanding},
+            )
+            o.due_recorded = True
+        if o.due_recorded and not o.overdue_recorded and o.overdue is not None and o.overdue <= day:
+            self.log.emit(
+                OBLIGATION,
+                o.id,
+                {
+                    "type": "overdue_recorded",
+                    "ledger_tx_id": self._id(),
+                    "overdue_amount": o.outstanding,
+                },
+            )
+            o.overdue_recorded = True
+        if (
+            o.due_recorded
+            and not o.defaulted_recorded
+            and o.defaulted is not None
+            and o.defaulted <= day
+        ):
+            self.log.emit(
+                OBLIGATION,
+                o.id,
+                {
+                    "type": "defaulted_recorded",
+                    "ledger_tx_id": self._id(),
+                    "defaulted_amount": o.outstanding,
+                },
+            )
+            o.defaulted_recorded = True
+
+
+class _Never(random.Random):
+    """A stream whose draws never fall under a probability (no revert of a top-up deposit)."""
+
+    def random(self) -> float:
+        return 1.0
+
+
+_NEVER = _Never(0)
+
+
+def _cents(usd: float) -> int:
+    return max(100, int(round(usd * 100)))
+
+
+def _plus(d: date, days: int | None) -> date | None:
+    return None if days is None else d + timedelta(days=days)
+
+
+def _iso(d: date | None) -> str | None:
+    return None if d is None else d.isoformat()
+
+
+# ---- running it against a database ----
+
+
+def _read_config(conn: psycopg.Connection) -> tuple[Config, date | None, int] | None:
+    row = conn.execute(
+        f"SELECT seed, start_date, customers, onboarding_days, model_version, last_day, "
+        f"next_public_id FROM {BOOKKEEPING_SCHEMA}.state"
+    ).fetchone()
+    if row is None:
+        return None
+    seed, start, customers, onboarding_days, model_version, last_day, next_public_id = row
+    return Config(seed, start, customers, onboarding_days, model_version), last_day, next_public_id
+
+
+def _resolve_config(
+    conn: psycopg.Connection, customers: int | None, seed: int | None, start: date | None
+) -> tuple[Config, date | None, int]:
+    found = _read_config(conn)
+    if found is None:
+        existing = conn.execute("SELECT count(*) FROM core_customers").fetchone()[0]
+        if existing:
+            raise SandboxError(
+                "this database has Lana customers but no simulator bookkeeping "
+                f"({BOOKKEEPING_SCHEMA}.state): refusing to add a simulated bank to it"
+            )
+        cfg = Config(
+            seed=DEFAULT_SEED if seed is None else seed,
+            start=start or DEFAULT_START,
+            customers=DEFAULT_CUSTOMERS if customers is None else customers,
+        )
+        if cfg.customers < 1:
+            raise SandboxError("--customers must be at least 1")
+        conn.execute(
+            f"INSERT INTO {BOOKKEEPING_SCHEMA}.state (seed, start_date, customers, "
+            "onboarding_days, model_version, last_day, next_public_id) "
+            "VALUES (%s, %s, %s, %s, %s, NULL, %s)",
+            (
+                cfg.seed,
+                cfg.start,
+                cfg.customers,
+                cfg.onboarding_days,
+                cfg.model_version,
+                FIRST_PUBLIC_ID,
+            ),
+        )
+        return cfg, None, FIRST_PUBLIC_ID
+    cfg, last_day, next_public_id = found
+    for name, given, stored in (
+        ("--seed", seed, cfg.seed),
+        ("--customers", customers, cfg.customers),
+        ("--start", start, cfg.start),
+    ):
+        if given is not None and given != stored:
+            raise SandboxError(
+                f"this database holds a bank simulated with {name} {stored}; a continuation "
+                f"must use the same value (or leave it out), not {given}"
+            )
+    if cfg.model_version != MODEL_VERSION:
+        raise SandboxError(
+            f"this bank was simulated by model version {cfg.model_version}, this is "
+            f"{MODEL_VERSION}: start a new database"
+        )
+    return cfg, last_day, next_public_id
+
+
+def _last_price(conn: psycopg.Connection, last_day: date | None) -> int:
+    if last_day is None:
+        return INITIAL_BTC_PRICE
+    row = conn.execute(
+        f"SELECT price FROM {BOOKKEEPING_SCHEMA}.btc_price WHERE day = %s", (last_day,)
+    ).fetchone()
+    if row is None:
+        raise SandboxError(f"no BTC price recorded for the last simulated day {last_day}")
+    return row[0]
+
+
+def table_counts(conn: psycopg.Connection) -> dict[str, int]:
+    tables = [PUBLIC_IDS_TABLE]
+    for e in ENTITIES:
+        tables += [e.index_table, e.events_table, e.rollup_table]
+    return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
+
+
+class _Progress:
+    def __init__(self, out: TextIO | None, total_days: int):
+        self.out, self.total = out, total_days
+        self.tty = bool(out and out.isatty())
+        self.started = self.last = time.monotonic()
+
+    def update(self, i: int, day: date, events: int, final: bool = False) -> None:
+        if self.out is None:
+            return
+        now = time.monotonic()
+        if not final and now - self.last < (0.25 if self.tty else 5.0):
+            return
+        self.last = now
+        line = (
+            f"simulated {day} ({i}/{self.total} days): {events:,} events, "
+            f"{now - self.started:.1f} s"
+        )
+        if self.tty:
+            self.out.write("\r" + line + ("\n" if final else ""))
+        else:
+            self.out.write(line + "\n")
+        self.out.flush()
+
+
+def connect(dsn: str) -> psycopg.Connection:
+    conn = psycopg.connect(dsn, autocommit=True)
+    conn.execute("SET TIME ZONE 'UTC'")
+    return conn
+
+
+def simulate(
+    dsn: str | None = None,
+    *,
+    days: int,
+    customers: int | None = None,
+    seed: int | None = None,
+    start: date | None = None,
+    progress: TextIO | None = None,
+    on_day: Callable[[Simulation, Store, date], None] | None = None,
+) -> RunSummary:
+    """Simulate `days` more days of the bank in the database at `dsn` (default: $LANA_PG_DSN).
+
+    On an empty database this creates Lana's tables and the bookkeeping schema and starts a new
+    bank (`customers`, `seed`, `start` default to 100, 42 and 2025-01-01). On a database that
+    already holds a simulated bank, it continues that bank; `customers`, `seed` and `start` may
+    be left out, and must equal the stored ones if given.
+    """
+    from lana_sandbox.pg import ensure_database
+
+    dsn = dsn or os.environ.get("LANA_PG_DSN")
+    if not dsn:
+        raise SandboxError(
+            "no database: pass --dsn or set LANA_PG_DSN (or start a private server with "
+            "`lana-dw sandbox pg start`)"
+        )
+    if days < 0:
+        raise SandboxError("--days must not be negative")
+    dsn = ensure_database(dsn)
+    started = time.monotonic()
+    with connect(dsn) as conn:
+        if not conn.execute("SELECT pg_try_advisory_lock(hashtext('lana_sandbox'))").fetchone()[0]:
+            raise SandboxError("another simulator is writing to this database")
+        apply_ddl(conn)
+        with conn.transaction():
+            cfg, last_day, next_public_id = _resolve_config(conn, customers, seed, start)
+        store = Store(conn)
+        price = _last_price(conn, last_day)
+        if last_day is None:
+            bank = Bank(next_public_id=next_public_id, price=price)
+            first = cfg.start
+        else:
+            bank = load_bank(conn, next_public_id, price, store)
+            first = last_day + timedelta(days=1)
+        sim = Simulation(cfg, bank)
+        prices: list[tuple[date, int]] = []
+        done: date | None = None
+        run_first = first
+        events = 0
+        meter = _Progress(progress, days)
+
+        def bookkeeping(c: psycopg.Connection) -> None:
+            with c.cursor() as cur:
+                cur.executemany(
+                    f"INSERT INTO {BOOKKEEPING_SCHEMA}.btc_price (day, price) VALUES (%s, %s)",
+                    prices,
+                )
+                cur.execute(
+                    f"UPDATE {BOOKKEEPING_SCHEMA}.state SET last_day = %s, next_public_id = %s",
+                    (done, sim.bank.next_public_id),
+                )
+            prices.clear()
+
+        for i in range(days):
+            day = first + timedelta(days=i)
+            log = sim.run_day(day)
+            events += store.apply(log)
+            prices.append((day, sim.bank.price))
+            done = day
+            if on_day is not None:
+                on_day(sim, store, day)
+            if store.wants_flush:
+                store.flush(bookkeeping)
+            meter.update(i + 1, day, events)
+        if done is not None:
+            store.flush(bookkeeping)
+            meter.update(days, done, events, final=True)
+            rows = dict(store.rows_written)
+            with conn.transaction():
+                run = conn.execute(
+                    f"SELECT coalesce(max(run), 0) + 1 FROM {BOOKKEEPING_SCHEMA}.runs"
+                ).fetchone()[0]
+                conn.execute(
+                    f"INSERT INTO {BOOKKEEPING_SCHEMA}.runs (run, first_day, last_day, rows) "
+                    "VALUES (%s, %s, %s, %s)",
+                    (run, run_first, done, Jsonb(rows)),
+                )
+        conn.execute("SELECT pg_advisory_unlock(hashtext('lana_sandbox'))")
+        return RunSummary(
+            first_day=run_first if done else None,
+            last_day=done or last_day,
+            days=days,
+            events=events,
+            seconds=time.monotonic() - started,
+            rows_written=dict(store.rows_written),
+            table_rows=table_counts(conn),
+        )
+
+
+def load_state(conn: psycopg.Connection) -> tuple[Config, Bank, Store] | None:
+    """The stored configuration and the bank rebuilt from the database (for tests and tools)."""
+    found = _read_config(conn)
+    if found is None or found[1] is None:
+        return None
+    cfg, last_day, next_public_id = found
+    store = Store(conn)
+    bank = load_bank(conn, next_public_id, _last_price(conn, last_day), store)
+    return cfg, bank, store
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit("use `python -m lana_sandbox simulate ...`")

@@ -1,0 +1,325 @@
+"""Writing events the way Lana stores them: events, rollup snapshots, index rows, public ids.
+
+The simulator hands over one simulated day at a time (`DayLog`): an ordered list of events.
+`Store.apply` stamps them with recorded_at times inside the day, folds each into its entity's
+rollup (spec.fold) and encodes all rows in PostgreSQL's COPY text format into buffers;
+`Store.flush` sends the buffers with `COPY ... FROM STDIN` in one transaction, together with
+the bookkeeping that says which day the database has reached. Memory stays flat: buffers are
+flushed every few tens of MB, and the rollup cache holds only the latest row of entities that
+can still change.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import orjson
+import psycopg
+
+from lana_sandbox.entities import ENTITIES, PUBLIC_IDS_TABLE
+from lana_sandbox.spec import ROLLUP_BASE_COLUMNS, EntitySpec, fold
+
+# ---- COPY text format ----
+
+_ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
+
+
+def _text(v: str) -> str:
+    return v.translate(_ESCAPES)
+
+
+def _json(v: Any) -> str:
+    # orjson escapes control characters itself; only COPY's backslash needs doubling.
+    return orjson.dumps(v).decode().replace("\\", "\\\\")
+
+
+def _uuid_array(v: list[str | None]) -> str:
+    return "{" + ",".join("NULL" if x is None else x for x in v) + "}"
+
+
+ENCODERS: Mapping[str, Callable[[Any], str]] = {
+    "UUID": str,
+    "VARCHAR": _text,
+    "TEXT": _text,
+    "BIGINT": str,
+    "INTEGER": str,
+    "INT": str,
+    "BOOLEAN": lambda v: "t" if v else "f",
+    "JSONB": _json,
+    "TIMESTAMPTZ": lambda v: v.isoformat(),
+    "UUID[]": _uuid_array,
+}
+
+
+def encode_row(values: Iterable[Any], encoders: Iterable[Callable[[Any], str]]) -> str:
+    return "\t".join("\\N" if v is None else e(v) for v, e in zip(values, encoders, strict=True))
+
+
+# ---- one simulated day ----
+
+
+class Event:
+    __slots__ = ("spec", "id", "payload", "new", "time_keys", "window", "recorded_at")
+
+    def __init__(self, spec, entity_id, payload, new, time_keys, window):
+        self.spec: EntitySpec = spec
+        self.id: str = entity_id
+        self.payload: dict[str, Any] = payload
+        self.new: bool = new
+        self.time_keys: tuple[str, ...] = time_keys
+        self.window: tuple[int, int] = window
+        self.recorded_at: datetime | None = None
+
+
+class DayLog:
+    """The events of one simulated day, in the order they happen.
+
+    Events are emitted inside phases (time windows of the day, non-decreasing); `stamp` gives
+    them strictly increasing recorded_at times inside their window, drawn from `clock`.
+    `time_keys` name payload keys that must carry the event's own recorded_at (e.g. a facility's
+    `activated_at`); they are filled in by `stamp`.
+    """
+
+    def __init__(self, day: date, clock: random.Random):
+        self.day = day
+        self.clock = clock
+        self.events: list[Event] = []
+        self.forgotten: list[tuple[EntitySpec, str]] = []
+        self.window = (1, 86_399)
+
+    def phase(self, start_s: int, end_s: int) -> None:
+        if start_s < self.window[0]:
+            raise ValueError("phases of a day must not go back in time")
+        self.window = (start_s, end_s)
+
+    def emit(
+        self,
+        spec: EntitySpec,
+        entity_id: str,
+        payload: dict[str, Any],
+        *,
+        new: bool = False,
+        time_keys: tuple[str, ...] = (),
+    ) -> Event:
+        ev = Event(spec, entity_id, payload, new, time_keys, self.window)
+        self.events.append(ev)
+        return ev
+
+    def forget(self, spec: EntitySpec, entity_id: str) -> None:
+        """The entity will get no more events: drop it from the rollup cache after this day."""
+        self.forgotten.append((spec, entity_id))
+
+    def stamp(self) -> None:
+        midnight = datetime(self.day.year, self.day.month, self.day.day, tzinfo=UTC)
+        i, n = 0, len(self.events)
+        while i < n:
+            window = self.events[i].window
+            j = i
+            while j < n and self.events[j].window == window:
+                j += 1
+            start_us, end_us = window[0] * 1_000_000, window[1] * 1_000_000
+            offsets = sorted(self.clock.sample(range(start_us, end_us), j - i))
+            for ev, us in zip(self.events[i:j], offsets, strict=True):
+                ev.recorded_at = midnight + timedelta(microseconds=us)
+                for key in ev.time_keys:
+                    ev.payload[key] = ev.recorded_at.isoformat().replace("+00:00", "Z")
+            i = j
+
+
+# ---- database rows <-> in-memory rollup rows ----
+
+
+def row_from_db(spec: EntitySpec, record: Mapping[str, Any]) -> dict[str, Any]:
+    """A rollup row as psycopg returns it, in the simulator's in-memory types (UUIDs as str)."""
+    row = dict(record)
+    row["id"] = str(row["id"])
+    for c in spec.columns:
+        v = row[c.name]
+        if v is None:
+            continue
+        if c.type == "UUID":
+            row[c.name] = str(v)
+        elif c.is_collection:
+            row[c.name] = [None if x is None else str(x) for x in v]
+    return row
+
+
+def fetch_latest(
+    conn: psycopg.Connection, spec: EntitySpec, where: str = "true", params: tuple = ()
+) -> dict[str, dict[str, Any]]:
+    """Latest rollup row per entity, filtered by `where` on that latest row; in creation order."""
+    sql = (
+        f"SELECT * FROM (SELECT DISTINCT ON (id) * FROM {spec.rollup_table} "
+        f"ORDER BY id, version DESC) r WHERE {where} ORDER BY created_at, id"
+    )
+    with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
+        cur.execute(sql, params)
+        return {str(r["id"]): row_from_db(spec, r) for r in cur}
+
+
+# ---- the store ----
+
+
+class Store:
+    FLUSH_CHARS = 48_000_000  # about this much COPY text is buffered before a flush
+
+    def __init__(self, conn: psycopg.Connection, entities: tuple[EntitySpec, ...] = ENTITIES):
+        self.conn = conn
+        self.entities = entities
+        self.cache: dict[str, dict[str, dict[str, Any]]] = {e.name: {} for e in entities}
+        self.rows_written: Counter[str] = Counter()
+        self._buffers: dict[str, list[str]] = {}
+        self._chars = 0
+        # (entity, id) -> [index tuple before this chunk or None if new, latest rollup row]
+        self._touched: dict[tuple[str, str], list[Any]] = {}
+        self._rollup_enc = {
+            e.name: [ENCODERS[t.split()[0]] for _, t in ROLLUP_BASE_COLUMNS]
+            + [ENCODERS[c.type] for c in e.columns]
+            for e in entities
+        }
+        self._index_enc = {e.name: [ENCODERS[c.type] for c in e.index] for e in entities}
+        self._events_enc = [str, str, _text, _json, _json, lambda v: v.isoformat()]
+
+    # -- reading state --
+
+    def latest(self, spec: EntitySpec, entity_id: str) -> dict[str, Any] | None:
+        row = self.cache[spec.name].get(entity_id)
+        if row is not None:
+            return row
+        touched = self._touched.get((spec.name, entity_id))
+        if touched is not None:  # forgotten but not yet flushed
+            return touched[1]
+        rows = fetch_latest(self.conn, spec, "id = %s", (entity_id,))
+        return rows.get(entity_id)
+
+    def preload(self, spec: EntitySpec, rows: Mapping[str, dict[str, Any]]) -> None:
+        self.cache[spec.name].update(rows)
+
+    # -- writing --
+
+    def _buf(self, table: str) -> list[str]:
+        buf = self._buffers.get(table)
+        if buf is None:
+            buf = self._buffers[table] = []
+        return buf
+
+    def _index_tuple(self, spec: EntitySpec, row: Mapping[str, Any]) -> tuple:
+        return tuple(c.value(row) for c in spec.index)
+
+    def apply(self, log: DayLog) -> int:
+        """Stamp, fold and encode one day's events. Returns the number of events."""
+        log.stamp()
+        chars = 0
+        for ev in log.events:
+            spec = ev.spec
+            cache = self.cache[spec.name]
+            prev = cache.get(ev.id)
+            if prev is None and not ev.new:
+                prev = self.latest(spec, ev.id)
+                if prev is None:
+                    raise LookupError(
+                        f"{spec.name} {ev.id}: event {ev.payload['type']} for no entity"
+                    )
+            if ev.new and prev is not None:
+                raise ValueError(f"{spec.name} {ev.id}: created twice")
+            event_type = ev.payload["type"]
+            row = fold(spec, prev, ev.id, event_type, ev.payload, ev.recorded_at)
+            cache[ev.id] = row
+            line = encode_row(
+                (ev.id, row["version"], event_type, ev.payload, None, ev.recorded_at),
+                self._events_enc,
+            )
+            self._buf(spec.events_table).append(line)
+            chars += len(line)
+            line = encode_row(
+                (row[c] for c in spec.rollup_column_names), self._rollup_enc[spec.name]
+            )
+            self._buf(spec.rollup_table).append(line)
+            chars += len(line)
+            key = (spec.name, ev.id)
+            touched = self._touched.get(key)
+            if touched is None:
+                old = None if prev is None else self._index_tuple(spec, prev)
+                self._touched[key] = [old, row]
+            else:
+                touched[1] = row
+            if prev is None and spec.public_id:
+                self._buf(PUBLIC_IDS_TABLE).append(
+                    encode_row(
+                        (ev.payload["public_id"], ev.id, ev.recorded_at),
+                        (_text, str, ENCODERS["TIMESTAMPTZ"]),
+                    )
+                )
+        for spec, entity_id in log.forgotten:
+            self.cache[spec.name].pop(entity_id, None)
+        self._chars += chars
+        return len(log.events)
+
+    @property
+    def wants_flush(self) -> bool:
+        return self._chars >= self.FLUSH_CHARS
+
+    def _copy(self, cur: psycopg.Cursor, table: str, columns: Iterable[str], lines: list[str]):
+        if not lines:
+            return
+        with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as cp:
+            step = 20_000
+            for i in range(0, len(lines), step):
+                cp.write("\n".join(lines[i : i + step]) + "\n")
+        self.rows_written[table] += len(lines)
+
+    def flush(self, bookkeeping: Callable[[psycopg.Connection], None] | None = None) -> None:
+        """Write everything buffered, and the bookkeeping, in one transaction."""
+        inserts: dict[str, list[str]] = {}
+        updates: dict[str, list[tuple]] = {}
+        specs = {e.name: e for e in self.entities}
+        for (name, entity_id), (old, row) in self._touched.items():
+            spec = specs[name]
+            if not spec.index and old is not None:
+                continue
+            new = self._index_tuple(spec, row)
+            if old is None:
+                values = (entity_id, *new, row["created_at"])
+                encoders = [str, *self._index_enc[name], ENCODERS["TIMESTAMPTZ"]]
+                inserts.setdefault(name, []).append(encode_row(values, encoders))
+            elif new != old:
+                updates.setdefault(name, []).append((*new, entity_id))
+        with self.conn.transaction(), self.conn.cursor() as cur:
+            self._copy(
+                cur,
+                PUBLIC_IDS_TABLE,
+                ("id", "target_id", "created_at"),
+                self._buffers.get(PUBLIC_IDS_TABLE, []),
+            )
+            for spec in self.entities:
+                cols = ("id", *(c.name for c in spec.index), "created_at")
+                self._copy(cur, spec.index_table, cols, inserts.get(spec.name, []))
+            for spec in self.entities:
+                if spec.name in updates:
+                    sets = ", ".join(f"{c.name} = %s" for c in spec.index)
+                    cur.executemany(
+                        f"UPDATE {spec.index_table} SET {sets} WHERE id = %s", updates[spec.name]
+                    )
+                    self.rows_written[spec.index_table + " (updated)"] += len(updates[spec.name])
+            for spec in self.entities:
+                self._copy(
+                    cur,
+                    spec.events_table,
+                    ("id", "sequence", "event_type", "event", "context", "recorded_at"),
+                    self._buffers.get(spec.events_table, []),
+                )
+                self._copy(
+                    cur,
+                    spec.rollup_table,
+                    spec.rollup_column_names,
+                    self._buffers.get(spec.rollup_table, []),
+                )
+            if bookkeeping is not None:
+                bookkeeping(self.conn)
+        self._buffers.clear()
+        self._touched.clear()
+        self._chars = 0

@@ -1,0 +1,431 @@
+"""The simulator against a real PostgreSQL: determinism, continuation, rollups, schemas, money."""
+
+import json
+import uuid
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
+
+import psycopg
+import pytest
+from jsonschema import Draft202012Validator, FormatChecker
+from lana_sandbox.entities import ENTITIES
+from lana_sandbox.simulate import SandboxError, connect, load_state, simulate
+
+SEED, CUSTOMERS = 7, 120
+LONG = 150  # days: facilities mature, complete, go overdue; month ends; freezes, closures
+
+
+def table_hashes(dsn: str) -> dict[str, tuple[int, str]]:
+    tables = ["core_public_ids", "lana_sandbox.btc_price", "lana_sandbox.state"]
+    for e in ENTITIES:
+        tables += [e.index_table, e.events_table, e.rollup_table]
+    with connect(dsn) as conn:
+        return {
+            t: conn.execute(
+                f"SELECT count(*), md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '')) "
+                f"FROM {t} t"
+            ).fetchone()
+            for t in tables
+        }
+
+
+@pytest.fixture(scope="module")
+def base(make_db):
+    """One long run, kept with the simulator's in-memory state after its last day."""
+    dsn = make_db()
+    seen = {}
+
+    def on_day(sim, store, day):
+        seen.update(sim=sim, store=store, day=day)
+
+    summary = simulate(dsn, days=LONG, customers=CUSTOMERS, seed=SEED, on_day=on_day)
+    return {"dsn": dsn, "summary": summary, **seen}
+
+
+@pytest.fixture(scope="module")
+def conn(base):
+    with connect(base["dsn"]) as c:
+        yield c
+
+
+def test_the_bank_does_what_the_model_says(conn, base):
+    counts = dict(
+        conn.execute(
+            "SELECT 'customer.' || event_type, count(*) FROM core_customer_events GROUP BY 1 "
+            "UNION ALL SELECT 'deposit.' || event_type, count(*) FROM core_deposit_events "
+            "GROUP BY 1 "
+            "UNION ALL SELECT 'withdrawal.' || event_type, count(*) FROM core_withdrawal_events "
+            "GROUP BY 1 UNION ALL SELECT 'facility.' || event_type, count(*) "
+            "FROM core_credit_facility_events GROUP BY 1 UNION ALL SELECT 'obligation.' || "
+            "event_type, count(*) FROM core_obligation_events GROUP BY 1 UNION ALL SELECT "
+            "'disbursal.' || event_type, count(*) FROM core_disbursal_events GROUP BY 1"
+        ).fetchall()
+    )
+    for event in (
+        "customer.initialized", "customer.frozen", "customer.unfrozen", "customer.closed",
+        "deposit.initialized", "deposit.reverted", "withdrawal.confirmed", "withdrawal.denied",
+        "withdrawal.cancelled", "facility.initialized", "facility.interest_accrual_cycle_concluded",
+        "facility.collateralization_state_changed", "facility.matured", "facility.completed",
+        "obligation.due_recorded", "obligation.overdue_recorded", "obligation.payment_allocated",
+        "obligation.completed", "disbursal.settled",
+    ):  # fmt: skip
+        assert counts.get(event, 0) > 0, f"no {event} in {LONG} days"
+    assert "facility.activated" not in counts  # not in Lana's current schema
+    (customers,) = conn.execute("SELECT count(*) FROM core_customers").fetchone()
+    assert CUSTOMERS // 2 <= customers <= CUSTOMERS
+    types = dict(conn.execute("SELECT customer_type, count(*) FROM core_parties p JOIN "
+                              "core_party_events_rollup r USING (id) WHERE version = 1 "
+                              "GROUP BY 1").fetchall())  # fmt: skip
+    assert types["Individual"] > customers * 0.7
+    assert base["summary"].last_day == date(2025, 1, 1) + timedelta(days=LONG - 1)
+
+
+def test_state_rebuilt_from_the_database_is_the_state_in_memory(base):
+    """The heart of continuation: what `load_state` reads back equals the live simulator."""
+    with connect(base["dsn"]) as c:
+        cfg, bank, store = load_state(c)
+    sim, live = base["sim"], base["store"]
+    assert cfg == sim.cfg
+    assert bank == sim.bank
+    for e in ENTITIES:
+        assert store.cache[e.name] == live.cache[e.name], e.name
+
+
+@pytest.mark.parametrize(("first", "then"), [(30, 7), (90, LONG - 90)])
+def test_continuing_equals_one_long_run(make_db, base, first, then):
+    split = make_db()
+    simulate(split, days=first, customers=CUSTOMERS, seed=SEED)
+    before = table_hashes(split)
+    with connect(split) as c:
+        union = " UNION ALL ".join(
+            f"SELECT max(recorded_at) m FROM {e.events_table}" for e in ENTITIES
+        )
+        (high,) = c.execute(f"SELECT max(m) FROM ({union}) t").fetchone()
+    simulate(split, days=then)  # seed and customers come from the database
+    if first + then == LONG:
+        whole = base["dsn"]
+    else:
+        whole = make_db()
+        simulate(whole, days=first + then, customers=CUSTOMERS, seed=SEED)
+    assert table_hashes(split) == table_hashes(whole)
+    with connect(split) as c:
+        for e in ENTITIES:
+            # Old events and rollup rows are untouched; new ones come after the old maximum.
+            old = c.execute(
+                f"SELECT count(*), md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '')) "
+                f"FROM {e.events_table} t WHERE recorded_at <= %s",
+                (high,),
+            ).fetchone()
+            assert old == before[e.events_table], e.events_table
+            old = c.execute(
+                f"SELECT count(*), md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '')) "
+                f"FROM {e.rollup_table} t WHERE modified_at <= %s",
+                (high,),
+            ).fetchone()
+            assert old == before[e.rollup_table], e.rollup_table
+        runs = c.execute(
+            "SELECT first_day, last_day FROM lana_sandbox.runs ORDER BY run"
+        ).fetchall()
+        start = date(2025, 1, 1)
+        assert runs == [
+            (start, start + timedelta(days=first - 1)),
+            (start + timedelta(days=first), start + timedelta(days=first + then - 1)),
+        ]
+
+
+def test_same_seed_same_rows_other_seed_other_rows(make_db):
+    a, b, c = make_db(), make_db(), make_db()
+    for dsn, seed in ((a, 3), (b, 3), (c, 4)):
+        simulate(dsn, days=20, customers=30, seed=seed)
+    ha, hb, hc = table_hashes(a), table_hashes(b), table_hashes(c)
+    assert ha == hb
+    assert ha["core_customer_events"] != hc["core_customer_events"]
+
+
+def test_a_continuation_must_keep_the_seed(make_db):
+    dsn = make_db()
+    simulate(dsn, days=2, customers=5, seed=1)
+    with pytest.raises(SandboxError, match="--seed"):
+        simulate(dsn, days=1, seed=2)
+    with pytest.raises(SandboxError, match="--customers"):
+        simulate(dsn, days=1, customers=6)
+    simulate(dsn, days=0)  # nothing to do, not an error
+
+
+def _typed(value, data_type: str):
+    """An event value as PostgreSQL's `(event ->> k)::type` would store it (test's own code)."""
+    if value is None:
+        return None
+    if data_type == "uuid":
+        return uuid.UUID(value)
+    if data_type in ("bigint", "integer"):
+        return int(value)
+    if data_type == "timestamp with time zone":
+        ts = datetime.fromisoformat(value)
+        return ts if ts.tzinfo else ts.replace(tzinfo=UTC)
+    if data_type == "boolean":
+        return bool(value)
+    if data_type == "character varying":
+        assert isinstance(value, str)
+    return value
+
+
+@pytest.mark.parametrize("spec", ENTITIES, ids=lambda e: e.name)
+def test_every_rollup_row_is_the_fold_of_its_events(conn, reference, spec):
+    """Recompute each rollup from the events table with rules read off the JSON Schema and the
+    table's own columns (not from the simulator's specs), and compare every row."""
+    schema = json.loads((reference / "lana-event-schemas" / spec.schema_file).read_text())
+    fields = {v["properties"]["type"]["const"]: list(v["properties"]) for v in schema["oneOf"]}
+    columns = conn.execute(
+        "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = "
+        "'public' AND table_name = %s AND ordinal_position > 5 ORDER BY ordinal_position",
+        (spec.rollup_table,),
+    ).fetchall()
+    types = dict(columns)
+    expected = []
+    state, last_id = None, None
+    for entity_id, seq, event_type, event, recorded_at in conn.execute(
+        f"SELECT id, sequence, event_type, event, recorded_at FROM {spec.events_table} "
+        "ORDER BY id, sequence"
+    ):
+        assert event["type"] == event_type
+        if entity_id != last_id:
+            assert seq == 1
+            state = {c: ([] if t == "ARRAY" else False if c.startswith("is_") else None)
+                     for c, t in columns}  # fmt: skip
+            created, last_id = recorded_at, entity_id
+        else:
+            assert seq == state["version"] + 1
+            state = dict(state, **{c: list(v) for c, v in state.items() if isinstance(v, list)})
+        for key in fields[event_type]:
+            if key in ("type", "id"):
+                continue
+            if key in types and types[key] != "ARRAY":
+                state[key] = _typed(event.get(key), types[key])
+            elif types.get(key + "s") == "ARRAY":
+                v = event.get(key)
+                state[key + "s"].append(None if v is None else uuid.UUID(v))
+        if f"is_{event_type}" in types:
+            state[f"is_{event_type}"] = True
+        state.update(id=entity_id, version=seq, created_at=created, modified_at=recorded_at,
+                     event_type=event_type)  # fmt: skip
+        expected.append(dict(state))
+    with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
+        actual = cur.execute(f"SELECT * FROM {spec.rollup_table} ORDER BY id, version").fetchall()
+    assert len(actual) == len(expected) > 0
+    for got, want in zip(actual, expected, strict=True):
+        assert got == want, (spec.rollup_table, got["id"], got["version"])
+
+
+@pytest.mark.parametrize("spec", ENTITIES, ids=lambda e: e.name)
+def test_events_are_valid_for_lana(conn, reference, spec):
+    """Every event type written validates against Lana's JSON Schema (up to 200 of each)."""
+    schema = json.loads((reference / "lana-event-schemas" / spec.schema_file).read_text())
+    checker = FormatChecker()
+
+    @checker.checks("date-time", raises=ValueError)
+    def _datetime(value):  # jsonschema checks date-time only with an extra package
+        return not isinstance(value, str) or bool(datetime.fromisoformat(value).tzinfo)
+
+    validator = Draft202012Validator(schema, format_checker=checker)
+    rows = conn.execute(
+        f"SELECT event_type, event FROM (SELECT event_type, event, row_number() OVER "
+        f"(PARTITION BY event_type ORDER BY recorded_at) n FROM {spec.events_table}) e "
+        "WHERE n <= 200"
+    ).fetchall()
+    assert rows
+    for event_type, event in rows:
+        errors = [e.message for e in validator.iter_errors(event)]
+        assert not errors, (spec.name, event_type, errors[:3], event)
+
+
+def test_balances_never_go_negative(conn):
+    """Each deposit account's balance, recomputed event by event in time order."""
+    rows = conn.execute("""
+        WITH ledger AS (
+          SELECT id AS account, account_ids->>'deposit_account_id' AS ledger
+          FROM core_deposit_account_events_rollup WHERE version = 1),
+        deposit AS (SELECT id, (event->>'amount')::bigint AS amount,
+                           (event->>'deposit_account_id')::uuid AS account
+                    FROM core_deposit_events WHERE event_type = 'initialized'),
+        withdrawal AS (SELECT id, (event->>'amount')::bigint AS amount,
+                              (event->>'deposit_account_id')::uuid AS account
+                       FROM core_withdrawal_events WHERE event_type = 'initialized'),
+        moves AS (
+          SELECT d.account, e.recorded_at,
+                 CASE e.event_type WHEN 'initialized' THEN d.amount ELSE -d.amount END AS delta
+          FROM core_deposit_events e JOIN deposit d USING (id)
+          UNION ALL
+          SELECT w.account, e.recorded_at,
+                 CASE e.event_type WHEN 'initialized' THEN -w.amount ELSE w.amount END
+          FROM core_withdrawal_events e JOIN withdrawal w USING (id)
+          WHERE e.event_type IN ('initialized', 'denied', 'cancelled', 'reverted')
+          UNION ALL
+          SELECT l.account, e.recorded_at, (e.event->>'amount')::bigint
+          FROM core_disbursal_events e
+          JOIN core_disbursal_events_rollup r ON r.id = e.id AND r.version = 1
+          JOIN ledger l ON l.ledger = r.disbursal_credit_account_id::text
+          WHERE e.event_type = 'settled'
+          UNION ALL
+          SELECT l.account, e.recorded_at, -(e.event->>'amount')::bigint
+          FROM core_payment_events e
+          JOIN ledger l ON l.ledger = e.event->>'payment_source_account_id')
+        SELECT account, min(balance), count(*) FROM (
+          SELECT account, sum(delta) OVER (PARTITION BY account ORDER BY recorded_at) balance
+          FROM moves) b GROUP BY account
+    """).fetchall()
+    assert len(rows) > 20
+    negative = [r for r in rows if r[1] < 0]
+    assert not negative
+
+
+def test_nothing_happens_to_a_facility_after_it_completed(conn):
+    late = conn.execute("""
+        WITH done AS (SELECT id, recorded_at FROM core_credit_facility_events
+                      WHERE event_type = 'completed'),
+        related AS (
+          SELECT id AS facility, recorded_at FROM core_credit_facility_events
+          UNION ALL SELECT r.facility_id, e.recorded_at FROM core_disbursal_events e
+            JOIN core_disbursal_events_rollup r ON r.id = e.id AND r.version = 1
+          UNION ALL SELECT r.facility_id, e.recorded_at FROM core_interest_accrual_cycle_events e
+            JOIN core_interest_accrual_cycle_events_rollup r ON r.id = e.id AND r.version = 1
+          UNION ALL SELECT r.beneficiary_id, e.recorded_at FROM core_obligation_events e
+            JOIN core_obligation_events_rollup r ON r.id = e.id AND r.version = 1
+          UNION ALL SELECT (event->>'beneficiary_id')::uuid, recorded_at FROM core_payment_events
+          UNION ALL SELECT (event->>'beneficiary_id')::uuid, recorded_at
+            FROM core_payment_allocation_events)
+        SELECT count(*) FROM related r JOIN done d ON d.id = r.facility
+        WHERE r.recorded_at > d.recorded_at
+    """).fetchone()[0]
+    completed = conn.execute(
+        "SELECT count(*) FROM core_credit_facility_events WHERE event_type = 'completed'"
+    ).fetchone()[0]
+    assert completed > 0 and late == 0
+    # A completed facility owes nothing.
+    open_obligations = conn.execute("""
+        SELECT count(*) FROM (SELECT DISTINCT ON (id) * FROM core_obligation_events_rollup
+                              ORDER BY id, version DESC) o
+        JOIN core_credit_facility_events_rollup f ON f.id = o.beneficiary_id AND f.is_completed
+        WHERE NOT o.is_completed
+    """).fetchone()[0]
+    assert open_obligations == 0
+
+
+def test_public_ids_are_unique_sequential_and_point_at_their_entity(conn):
+    ids = [int(r[0]) for r in conn.execute("SELECT id FROM core_public_ids")]
+    assert sorted(ids) == list(range(1000, 1000 + len(ids)))
+    holders = [e for e in ENTITIES if e.public_id]
+    union = " UNION ALL ".join(
+        f"SELECT id, public_id, created_at, '{e.name}' AS kind FROM {e.index_table}"
+        for e in holders
+    )
+    rows = conn.execute(f"""
+        SELECT p.id, p.target_id, p.created_at, x.id, x.public_id, x.created_at
+        FROM core_public_ids p FULL JOIN ({union}) x ON x.public_id = p.id
+    """).fetchall()
+    assert len(rows) == len(ids)
+    for pid, target, created, entity_id, entity_public_id, entity_created in rows:
+        assert (pid, target, created) == (entity_public_id, entity_id, entity_created)
+    # The rollups carry the same public id as the index.
+    for e in holders:
+        bad = conn.execute(
+            f"SELECT count(*) FROM {e.rollup_table} r JOIN {e.index_table} i USING (id) "
+            "WHERE r.public_id IS DISTINCT FROM i.public_id"
+        ).fetchone()[0]
+        assert bad == 0, e.name
+
+
+def test_times_are_simulated_and_ordered(conn, base):
+    last = datetime(2025, 1, 1, tzinfo=UTC) + timedelta(days=LONG)
+    for e in ENTITIES:
+        lo, hi, unordered = conn.execute(f"""
+            SELECT min(recorded_at), max(recorded_at),
+                   count(*) FILTER (WHERE recorded_at <= prev)
+            FROM (SELECT recorded_at, lag(recorded_at) OVER (PARTITION BY id ORDER BY sequence)
+                  AS prev FROM {e.events_table}) t
+        """).fetchone()
+        assert datetime(2025, 1, 1, tzinfo=UTC) <= lo and hi < last, e.name
+        assert unordered == 0, e.name
+    # All events of the bank, across tables, are strictly ordered in time (one clock per day).
+    union = " UNION ALL ".join(f"SELECT recorded_at FROM {e.events_table}" for e in ENTITIES)
+    total, distinct = conn.execute(
+        f"SELECT count(*), count(DISTINCT recorded_at) FROM ({union}) t"
+    ).fetchone()
+    assert total == distinct
+
+
+def test_index_tables_follow_the_latest_rollup(conn):
+    wrong = conn.execute("""
+        SELECT count(*) FROM core_credit_facilities i
+        JOIN (SELECT DISTINCT ON (id) * FROM core_credit_facility_events_rollup
+              ORDER BY id, version DESC) r USING (id)
+        WHERE i.status <> CASE WHEN r.is_completed THEN 'closed'
+                               WHEN r.is_matured THEN 'matured' ELSE 'active' END
+           OR i.collateralization_state <> r.collateralization_state
+    """).fetchone()[0]
+    assert wrong == 0
+    emails = conn.execute("""
+        SELECT count(*) FROM core_parties i
+        JOIN (SELECT DISTINCT ON (id) * FROM core_party_events_rollup ORDER BY id, version DESC) r
+        USING (id) WHERE i.email <> r.email
+    """).fetchone()[0]
+    assert emails == 0
+
+
+def test_money_is_in_integer_units(conn):
+    facility = conn.execute(
+        "SELECT amount, collateral, price FROM core_credit_facility_events_rollup "
+        "WHERE version = 1 LIMIT 1"
+    ).fetchone()
+    amount, collateral, price = facility
+    assert amount % 10_000 == 0  # whole hundreds of USD, in cents
+    assert 1_000_000 < price < 100_000_000  # cents per BTC: $10k .. $1M
+    cvl = collateral / 100_000_000 * price / amount
+    assert 1.4 <= cvl <= 2.3  # posted collateral meets the initial CVL
+
+
+def test_interest_accrues_daily_and_posts_monthly(conn):
+    per_cycle = conn.execute("""
+        SELECT r.id, r.total, (SELECT sum((e.event->>'amount')::bigint)
+                               FROM core_interest_accrual_cycle_events e
+                               WHERE e.id = r.id AND e.event_type = 'interest_accrued')
+        FROM core_interest_accrual_cycle_events_rollup r
+        WHERE r.event_type = 'interest_accruals_posted'
+    """).fetchall()
+    assert per_cycle
+    assert all(total == (accrued or 0) for _, total, accrued in per_cycle)
+    mismatched = conn.execute("""
+        SELECT count(*) FROM core_interest_accrual_cycle_events_rollup c
+        JOIN core_obligation_events_rollup o ON o.id = c.obligation_id AND o.version = 1
+        WHERE c.event_type = 'interest_accruals_posted'
+          AND (o.amount <> c.total OR o.obligation_type <> 'Interest')
+    """).fetchone()[0]
+    assert mismatched == 0
+
+
+def test_payments_allocate_interest_first(conn):
+    rows = conn.execute("""
+        SELECT payment_id, array_agg(obligation_type ORDER BY payment_allocation_idx),
+               sum(amount),
+               (SELECT amount FROM core_payment_events_rollup p WHERE p.id = payment_id)
+        FROM core_payment_allocation_events_rollup GROUP BY payment_id
+    """).fetchall()
+    assert rows
+    for _, kinds, allocated, paid in rows:
+        assert kinds == sorted(kinds, key=lambda k: k != "Interest")
+        assert allocated == paid
+
+
+def test_allocations_by_obligation(conn):
+    by_obligation = defaultdict(int)
+    for obligation_id, amount in conn.execute(
+        "SELECT obligation_id, amount FROM core_payment_allocation_events_rollup"
+    ):
+        by_obligation[obligation_id] += amount
+    over = conn.execute(
+        "SELECT id, amount, is_completed FROM (SELECT DISTINCT ON (id) * FROM "
+        "core_obligation_events_rollup ORDER BY id, version DESC) o"
+    ).fetchall()
+    for oid, amount, completed in over:
+        assert by_obligation.get(oid, 0) <= amount
+        assert completed == (by_obligation.get(oid, 0) == amount)
