@@ -12,3 +12,15 @@
         else upper({{ column }})
     end
 {%- endmacro %}
+
+{# SQL condition that is true when `column` lies outside the bounds (used by accepted_range). #}
+{% macro _range_violation(column, min_value, max_value, inclusive) -%}
+    {%- set violations = [] -%}
+    {%- if min_value is not none -%}
+        {%- do violations.append(column ~ (' < ' if inclusive else ' <= ') ~ min_value) -%}
+    {%- endif -%}
+    {%- if max_value is not none -%}
+        {%- do violations.append(column ~ (' > ' if inclusive else ' >= ') ~ max_value) -%}
+    {%- endif -%}
+    {{ return(violations | join(' or ') if violations else '1 = 0') }}
+{%- endmacro %}

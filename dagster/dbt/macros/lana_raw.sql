@@ -9,55 +9,58 @@
     state of an entity is its max version.
 -#}
 
+{# "alias.a, alias.b, ..." #}
+{% macro _column_list(columns, alias=none) -%}
+    {%- set qualified = [] -%}
+    {%- for column in columns -%}
+        {%- do qualified.append((alias ~ '.' if alias else '') ~ column) -%}
+    {%- endfor -%}
+    {{ return(qualified | join(', ')) }}
+{%- endmacro %}
+
+{# The columns every rollup has, then `columns`. #}
+{% macro _rollup_columns(columns) -%}
+    {{ return(['id', 'version', 'created_at', 'modified_at', 'event_type'] + columns) }}
+{%- endmacro %}
+
 {# Latest load per key, deleted keys removed. Returns `columns` plus _sdc_batched_at. #}
-{% macro lana_latest_load(table_name, key_columns, columns) -%}
+{% macro lana_latest_load(table_name, key_columns, columns) %}
     select
-        {%- for column in columns %}
-        loads.{{ column }},
-        {%- endfor %}
+        {{ lana_dw._column_list(columns, 'loads') }},
         loads._sdc_batched_at
     from (
         select
-            {%- for column in columns %}
-            {{ column }},
-            {%- endfor %}
+            {{ lana_dw._column_list(columns) }},
             _sdc_batched_at,
             _sdc_deleted_at,
             row_number() over (
-                partition by {{ key_columns | join(', ') }}
+                partition by {{ lana_dw._column_list(key_columns) }}
                 order by _sdc_batched_at desc, _sdc_sequence desc
             ) as load_rank
         from {{ source('lana', table_name) }}
     ) as loads
     where loads.load_rank = 1 and loads._sdc_deleted_at is null
-{%- endmacro %}
+{% endmacro %}
 
 {#-
     Every version of a rollup (deduplicated loads): id, version, created_at, modified_at,
     event_type, the given columns and _sdc_batched_at.
 -#}
-{% macro lana_rollup_history(table_name, columns=[]) -%}
-    {{ lana_dw.lana_latest_load(table_name, ['id', 'version'], ['id', 'version', 'created_at', 'modified_at', 'event_type'] + columns) }}
-{%- endmacro %}
+{% macro lana_rollup_history(table_name, columns=[]) %}
+    {{ lana_dw.lana_latest_load(table_name, ['id', 'version'], lana_dw._rollup_columns(columns)) }}
+{% endmacro %}
 
 {# The latest version (current state) of every entity in a rollup. Same columns as history. #}
-{% macro lana_rollup_latest(table_name, columns=[]) -%}
-    {%- set all_columns = ['id', 'version', 'created_at', 'modified_at', 'event_type'] + columns -%}
+{% macro lana_rollup_latest(table_name, columns=[]) %}
     select
-        {%- for column in all_columns %}
-        versions.{{ column }},
-        {%- endfor %}
+        {{ lana_dw._column_list(lana_dw._rollup_columns(columns), 'versions') }},
         versions._sdc_batched_at
     from (
         select
-            {%- for column in all_columns %}
-            history.{{ column }},
-            {%- endfor %}
+            {{ lana_dw._column_list(lana_dw._rollup_columns(columns), 'history') }},
             history._sdc_batched_at,
             max(history.version) over (partition by history.id) as latest_version
-        from (
-            {{ lana_dw.lana_rollup_history(table_name, columns) | indent(12) }}
-        ) as history
+        from ({{ lana_dw.lana_rollup_history(table_name, columns) }}) as history
     ) as versions
     where versions.version = versions.latest_version
-{%- endmacro %}
+{% endmacro %}

@@ -24,11 +24,11 @@ withdrawals as (
 
 balances as (
     select
-        accounts.deposit_account_id,
+        deposit_accounts.deposit_account_id,
         coalesce(deposits.deposited_usd, 0) - coalesce(withdrawals.withdrawn_usd, 0) as balance_usd
-    from {{ ref('stg_lana__deposit_accounts') }} as accounts
-    left join deposits on accounts.deposit_account_id = deposits.deposit_account_id
-    left join withdrawals on accounts.deposit_account_id = withdrawals.deposit_account_id
+    from {{ ref('stg_lana__deposit_accounts') }} as deposit_accounts
+    left join deposits on deposit_accounts.deposit_account_id = deposits.deposit_account_id
+    left join withdrawals on deposit_accounts.deposit_account_id = withdrawals.deposit_account_id
 )
 
 select

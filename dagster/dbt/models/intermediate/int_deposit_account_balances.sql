@@ -20,9 +20,9 @@ movements as (
 )
 
 select
-    accounts.deposit_account_id,
-    accounts.customer_id,
-    accounts.status,
+    deposit_accounts.deposit_account_id,
+    deposit_accounts.customer_id,
+    deposit_accounts.status,
     coalesce(movements.transaction_count, 0) as transaction_count,
     coalesce(movements.deposits_usd, cast(0 as {{ lana_dw.type_usd() }})) as deposits_usd,
     coalesce(movements.withdrawals_usd, cast(0 as {{ lana_dw.type_usd() }})) as withdrawals_usd,
@@ -30,5 +30,5 @@ select
     - coalesce(movements.withdrawals_usd, cast(0 as {{ lana_dw.type_usd() }})) as balance_usd,
     coalesce(movements.pending_withdrawals_usd, cast(0 as {{ lana_dw.type_usd() }})) as pending_withdrawals_usd,
     movements.last_settled_at
-from {{ ref('stg_lana__deposit_accounts') }} as accounts
-left join movements on accounts.deposit_account_id = movements.deposit_account_id
+from {{ ref('stg_lana__deposit_accounts') }} as deposit_accounts
+left join movements on deposit_accounts.deposit_account_id = movements.deposit_account_id

@@ -42,11 +42,13 @@ select
     facilities.collateralization_state,
     -- "Infinite" (no exposure) becomes NULL, {"Finite": n} becomes n
     {{ lana_dw.json_number('facilities.collateralization_ratio', 'Finite') }} as collateralization_ratio,
-    {{ lana_dw.cents_to_usd(lana_dw.json_number('facilities.outstanding', 'disbursed', 'bigint')) }} as outstanding_disbursed_usd,
-    {{ lana_dw.cents_to_usd(lana_dw.json_number('facilities.outstanding', 'interest', 'bigint')) }} as outstanding_interest_usd,
+    {{ lana_dw.cents_to_usd(lana_dw.json_number('facilities.outstanding', 'disbursed', 'bigint')) }}
+        as outstanding_disbursed_usd,
+    {{ lana_dw.cents_to_usd(lana_dw.json_number('facilities.outstanding', 'interest', 'bigint')) }}
+        as outstanding_interest_usd,
     {{ lana_dw.json_number('facilities.terms', 'annual_rate') }} as annual_rate_pct,
     {{ lana_dw.json_number('facilities.terms', 'one_time_fee_rate') }} as one_time_fee_rate_pct,
-    cast({{ lana_dw.json_text('facilities.terms', 'duration.value') }} as {{ lana_dw.type_bigint() }}) as duration_months,
+    {{ lana_dw.json_number('facilities.terms', 'duration.value', 'bigint') }} as duration_months,
     {{ lana_dw.json_text('facilities.terms', 'accrual_interval.type') }} as accrual_interval,
     {{ lana_dw.json_text('facilities.terms', 'accrual_cycle_interval.type') }} as accrual_cycle_interval,
     {{ lana_dw.json_number('facilities.terms', 'initial_cvl.Finite') }} as initial_cvl_pct,
@@ -54,7 +56,7 @@ select
     {{ lana_dw.json_number('facilities.terms', 'liquidation_cvl.Finite') }} as liquidation_cvl_pct,
     {{ lana_dw.json_text('facilities.terms', 'disbursal_policy') }} as disbursal_policy,
     facilities.activated_at,
-    {{ lana_dw.lana_date('facilities.maturity_date') }} as maturity_date,
+    {{ lana_dw.utc_date('facilities.maturity_date') }} as maturity_date,
     coalesce(facilities.is_matured, false) as is_matured,
     coalesce(facilities.is_completed, false) as is_completed,
     milestones.matured_at,
