@@ -1087,6 +1087,22 @@ def _last_price(conn: psycopg.Connection, last_day: date | None) -> int:
     return row[0]
 
 
+def _bookkeeping(prices: list[tuple[date, int]], last_day: date, next_public_id: int):
+    """What a batch records about the simulation, written in the batch's transaction."""
+
+    def write(conn: psycopg.Connection) -> None:
+        with conn.cursor() as cur:
+            cur.executemany(
+                f"INSERT INTO {BOOKKEEPING_SCHEMA}.btc_price (day, price) VALUES (%s, %s)", prices
+            )
+            cur.execute(
+                f"UPDATE {BOOKKEEPING_SCHEMA}.state SET last_day = %s, next_public_id = %s",
+                (last_day, next_public_id),
+            )
+
+    return write
+
+
 def table_counts(conn: psycopg.Connection) -> dict[str, int]:
     tables = [PUBLIC_IDS_TABLE]
     for e in ENTITIES:
@@ -1159,7 +1175,8 @@ def simulate(
         apply_ddl(conn)
         with conn.transaction():
             cfg, last_day, next_public_id = _resolve_config(conn, customers, seed, start)
-        store = Store(conn)
+        writer = connect(dsn)
+        store = Store(conn, writer=writer)
         price = _last_price(conn, last_day)
         if last_day is None:
             bank = Bank(next_public_id=next_public_id, price=price)
@@ -1174,33 +1191,25 @@ def simulate(
         events = 0
         meter = _Progress(progress, days)
 
-        def bookkeeping(c: psycopg.Connection) -> None:
-            with c.cursor() as cur:
-                cur.executemany(
-                    f"INSERT INTO {BOOKKEEPING_SCHEMA}.btc_price (day, price) VALUES (%s, %s)",
-                    prices,
-                )
-                cur.execute(
-                    f"UPDATE {BOOKKEEPING_SCHEMA}.state SET last_day = %s, next_public_id = %s",
-                    (done, sim.bank.next_public_id),
-                )
-            prices.clear()
-
-        for i in range(days):
-            day = first + timedelta(days=i)
-            log = sim.run_day(day)
-            events += store.apply(log)
-            prices.append((day, sim.bank.price))
-            done = day
-            if on_day is not None:
-                on_day(sim, store, day)
-            if store.wants_flush:
-                store.flush(bookkeeping)
-            meter.update(i + 1, day, events)
+        try:
+            for i in range(days):
+                day = first + timedelta(days=i)
+                log = sim.run_day(day)
+                events += store.apply(log)
+                prices.append((day, sim.bank.price))
+                done = day
+                if on_day is not None:
+                    on_day(sim, store, day)
+                if store.wants_flush or i == days - 1:
+                    store.flush(_bookkeeping(prices, done, sim.bank.next_public_id))
+                    prices = []
+                meter.update(i + 1, day, events)
+            store.wait()
+        finally:
+            store.close()
+            writer.close()
         if done is not None:
-            store.flush(bookkeeping)
             meter.update(days, done, events, final=True)
-            rows = dict(store.rows_written)
             with conn.transaction():
                 run = conn.execute(
                     f"SELECT coalesce(max(run), 0) + 1 FROM {BOOKKEEPING_SCHEMA}.runs"
@@ -1208,7 +1217,7 @@ def simulate(
                 conn.execute(
                     f"INSERT INTO {BOOKKEEPING_SCHEMA}.runs (run, first_day, last_day, rows) "
                     "VALUES (%s, %s, %s, %s)",
-                    (run, run_first, done, Jsonb(rows)),
+                    (run, run_first, done, Jsonb(dict(store.rows_written))),
                 )
         conn.execute("SELECT pg_advisory_unlock(hashtext('lana_sandbox'))")
         return RunSummary(

@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any
 
@@ -100,7 +101,7 @@ class EntitySpec:
     def rollup_table(self) -> str:
         return f"core_{self.name}_events_rollup"
 
-    @property
+    @cached_property
     def rollup_column_names(self) -> tuple[str, ...]:
         return tuple(n for n, _ in ROLLUP_BASE_COLUMNS) + tuple(c.name for c in self.columns)
 

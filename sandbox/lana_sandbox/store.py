@@ -14,6 +14,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -56,7 +57,26 @@ ENCODERS: Mapping[str, Callable[[Any], str]] = {
 
 
 def encode_row(values: Iterable[Any], encoders: Iterable[Callable[[Any], str]]) -> str:
-    return "\t".join("\\N" if v is None else e(v) for v, e in zip(values, encoders, strict=True))
+    return "\t".join(["\\N" if v is None else e(v) for v, e in zip(values, encoders, strict=True)])
+
+
+class _Memo:
+    """Encodes values that recur by identity (a rollup row copies the previous row's JSON and
+    timestamps forward) once. Values handed to the store are never mutated afterwards."""
+
+    def __init__(self, encode: Callable[[Any], str], size: int = 100_000):
+        self.encode, self.size = encode, size
+        self.seen: dict[int, tuple[Any, str]] = {}
+
+    def __call__(self, v: Any) -> str:
+        hit = self.seen.get(id(v))
+        if hit is not None and hit[0] is v:
+            return hit[1]
+        text = self.encode(v)
+        if len(self.seen) >= self.size:
+            self.seen.clear()
+        self.seen[id(v)] = (v, text)
+        return text
 
 
 # ---- one simulated day ----
@@ -165,24 +185,46 @@ def fetch_latest(
 
 
 class Store:
-    FLUSH_CHARS = 48_000_000  # about this much COPY text is buffered before a flush
+    """Folds and encodes events, and writes them in batches.
 
-    def __init__(self, conn: psycopg.Connection, entities: tuple[EntitySpec, ...] = ENTITIES):
+    With a `writer` connection, each batch is written by a background thread while the
+    simulator goes on with the next days (Python makes rows on one core, PostgreSQL parses and
+    checks them on the other); at most one batch is in flight. Without one, batches are written
+    on `conn` at once. Either way a batch is one transaction that ends with the bookkeeping.
+    """
+
+    FLUSH_CHARS = 8_000_000  # about this much COPY text makes a batch
+
+    def __init__(
+        self,
+        conn: psycopg.Connection,
+        entities: tuple[EntitySpec, ...] = ENTITIES,
+        writer: psycopg.Connection | None = None,
+    ):
         self.conn = conn
+        self.writer = writer
         self.entities = entities
         self.cache: dict[str, dict[str, dict[str, Any]]] = {e.name: {} for e in entities}
         self.rows_written: Counter[str] = Counter()
         self._buffers: dict[str, list[str]] = {}
         self._chars = 0
-        # (entity, id) -> [index tuple before this chunk or None if new, latest rollup row]
+        # (entity, id) -> [index tuple before this batch or None if new, latest rollup row]
         self._touched: dict[tuple[str, str], list[Any]] = {}
+        self._inflight_touched: dict[tuple[str, str], list[Any]] = {}
+        self._pool = ThreadPoolExecutor(max_workers=1) if writer is not None else None
+        self._inflight: Future | None = None
+        memo = {"JSONB": _Memo(_json), "TIMESTAMPTZ": _Memo(ENCODERS["TIMESTAMPTZ"])}
+
+        def rollup_encoder(sql_type: str) -> Callable[[Any], str]:
+            return memo.get(sql_type) or ENCODERS[sql_type]
+
         self._rollup_enc = {
-            e.name: [ENCODERS[t.split()[0]] for _, t in ROLLUP_BASE_COLUMNS]
-            + [ENCODERS[c.type] for c in e.columns]
+            e.name: [rollup_encoder(t.split()[0]) for _, t in ROLLUP_BASE_COLUMNS]
+            + [rollup_encoder(c.type) for c in e.columns]
             for e in entities
         }
         self._index_enc = {e.name: [ENCODERS[c.type] for c in e.index] for e in entities}
-        self._events_enc = [str, str, _text, _json, _json, lambda v: v.isoformat()]
+        self._events_enc = [str, str, _text, _json, _json, memo["TIMESTAMPTZ"]]
 
     # -- reading state --
 
@@ -190,9 +232,11 @@ class Store:
         row = self.cache[spec.name].get(entity_id)
         if row is not None:
             return row
-        touched = self._touched.get((spec.name, entity_id))
-        if touched is not None:  # forgotten but not yet flushed
-            return touched[1]
+        for touched in (self._touched, self._inflight_touched):
+            found = touched.get((spec.name, entity_id))
+            if found is not None:  # forgotten, but not yet in the database
+                return found[1]
+        self.wait()
         rows = fetch_latest(self.conn, spec, "id = %s", (entity_id,))
         return rows.get(entity_id)
 
@@ -236,7 +280,7 @@ class Store:
             self._buf(spec.events_table).append(line)
             chars += len(line)
             line = encode_row(
-                (row[c] for c in spec.rollup_column_names), self._rollup_enc[spec.name]
+                [row[c] for c in spec.rollup_column_names], self._rollup_enc[spec.name]
             )
             self._buf(spec.rollup_table).append(line)
             chars += len(line)
@@ -263,6 +307,44 @@ class Store:
     def wants_flush(self) -> bool:
         return self._chars >= self.FLUSH_CHARS
 
+    def flush(self, bookkeeping: Callable[[psycopg.Connection], None] | None = None) -> None:
+        """Send everything buffered, and then the bookkeeping, as one transaction."""
+        inserts: dict[str, list[str]] = {}
+        updates: dict[str, list[tuple]] = {}
+        specs = {e.name: e for e in self.entities}
+        for (name, entity_id), (old, row) in self._touched.items():
+            spec = specs[name]
+            new = self._index_tuple(spec, row)
+            if old is None:
+                values = (entity_id, *new, row["created_at"])
+                encoders = [str, *self._index_enc[name], ENCODERS["TIMESTAMPTZ"]]
+                inserts.setdefault(name, []).append(encode_row(values, encoders))
+            elif new != old:
+                updates.setdefault(name, []).append((*new, entity_id))
+        batch = (self._buffers, inserts, updates, bookkeeping)
+        self.wait()
+        self._inflight_touched = self._touched
+        self._buffers, self._touched, self._chars = {}, {}, 0
+        if self._pool is None:
+            self._write(self.conn, *batch)
+            self._inflight_touched = {}
+        else:
+            self._inflight = self._pool.submit(self._write, self.writer, *batch)
+
+    def wait(self) -> None:
+        """Wait for the batch in flight, if any; its error, if any, is raised here."""
+        if self._inflight is not None:
+            inflight, self._inflight = self._inflight, None
+            inflight.result()
+            self._inflight_touched = {}
+
+    def close(self) -> None:
+        try:
+            self.wait()
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown()
+
     def _copy(self, cur: psycopg.Cursor, table: str, columns: Iterable[str], lines: list[str]):
         if not lines:
             return
@@ -272,29 +354,10 @@ class Store:
                 cp.write("\n".join(lines[i : i + step]) + "\n")
         self.rows_written[table] += len(lines)
 
-    def flush(self, bookkeeping: Callable[[psycopg.Connection], None] | None = None) -> None:
-        """Write everything buffered, and the bookkeeping, in one transaction."""
-        inserts: dict[str, list[str]] = {}
-        updates: dict[str, list[tuple]] = {}
-        specs = {e.name: e for e in self.entities}
-        for (name, entity_id), (old, row) in self._touched.items():
-            spec = specs[name]
-            if not spec.index and old is not None:
-                continue
-            new = self._index_tuple(spec, row)
-            if old is None:
-                values = (entity_id, *new, row["created_at"])
-                encoders = [str, *self._index_enc[name], ENCODERS["TIMESTAMPTZ"]]
-                inserts.setdefault(name, []).append(encode_row(values, encoders))
-            elif new != old:
-                updates.setdefault(name, []).append((*new, entity_id))
-        with self.conn.transaction(), self.conn.cursor() as cur:
-            self._copy(
-                cur,
-                PUBLIC_IDS_TABLE,
-                ("id", "target_id", "created_at"),
-                self._buffers.get(PUBLIC_IDS_TABLE, []),
-            )
+    def _write(self, conn, buffers, inserts, updates, bookkeeping) -> None:
+        with conn.transaction(), conn.cursor() as cur:
+            columns = ("id", "target_id", "created_at")
+            self._copy(cur, PUBLIC_IDS_TABLE, columns, buffers.get(PUBLIC_IDS_TABLE, []))
             for spec in self.entities:
                 cols = ("id", *(c.name for c in spec.index), "created_at")
                 self._copy(cur, spec.index_table, cols, inserts.get(spec.name, []))
@@ -310,16 +373,13 @@ class Store:
                     cur,
                     spec.events_table,
                     ("id", "sequence", "event_type", "event", "context", "recorded_at"),
-                    self._buffers.get(spec.events_table, []),
+                    buffers.get(spec.events_table, []),
                 )
                 self._copy(
                     cur,
                     spec.rollup_table,
                     spec.rollup_column_names,
-                    self._buffers.get(spec.rollup_table, []),
+                    buffers.get(spec.rollup_table, []),
                 )
             if bookkeeping is not None:
-                bookkeeping(self.conn)
-        self._buffers.clear()
-        self._touched.clear()
-        self._chars = 0
+                bookkeeping(conn)
