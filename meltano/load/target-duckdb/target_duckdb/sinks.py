@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime
 import gzip
@@ -76,6 +77,7 @@ class DuckDBSink(BatchSink):
         self._target = target
         self._column_types_cache: dict[str, ColumnType] | None = None
         self._table_types: dict[str, str] = {}
+        self._views: list[str] = []  # Arrow tables registered on the connection
         super().__init__(target, stream_name, schema, key_properties)
 
     # --- configuration ---------------------------------------------------------------
@@ -409,34 +411,35 @@ class DuckDBSink(BatchSink):
         table = pa.Table.from_arrays(arrays, names=[*aliases, ORD])
         view = f"__arrow_{uuid.uuid4().hex}"
         con.register(view, table)
-        try:
-            exprs = []
-            for alias, ct in zip(aliases, self.column_types.values(), strict=True):
-                exprs.append(f"CAST({alias} AS {ct.sql})" if ct.kind in {"UUID", "JSON"} else alias)
-            try:
-                con.execute(f"INSERT INTO {stage} SELECT {', '.join(exprs)}, {ORD} FROM {view}")
-            except duckdb.Error:
-                self._diagnose_text_casts(con, view, names, aliases)
-                raise
-        finally:
-            con.unregister(view)
+        self._views.append(view)
+        self._check_text_casts(con, view, names, aliases)
+        exprs = []
+        for alias, ct in zip(aliases, self.column_types.values(), strict=True):
+            exprs.append(f"CAST({alias} AS {ct.sql})" if ct.kind in {"UUID", "JSON"} else alias)
+        con.execute(f"INSERT INTO {stage} SELECT {', '.join(exprs)}, {ORD} FROM {view}")
+        con.unregister(view)
+        self._views.remove(view)
         return len(records)
 
-    def _diagnose_text_casts(
+    def _check_text_casts(
         self, con: duckdb.DuckDBPyConnection, view: str, names: list[str], aliases: list[str]
     ) -> None:
-        for name, alias in zip(names, aliases, strict=True):
-            ct = self.column_types[name]
-            if ct.kind not in {"UUID", "JSON"}:
-                continue
-            row = con.execute(
-                f"SELECT {alias} FROM {view} WHERE {alias} IS NOT NULL "
-                f"AND TRY_CAST({alias} AS {ct.sql}) IS NULL LIMIT 1"
-            ).fetchone()
-            if row:
-                raise ValueDoesNotFitError(
-                    self.stream_name, name, ct, row[0], f"not a valid {ct.sql}"
-                )
+        """Find a value DuckDB cannot cast to UUID before the INSERT fails on it."""
+        checks = [
+            (name, alias, self.column_types[name])
+            for name, alias in zip(names, aliases, strict=True)
+            if self.column_types[name].kind == "UUID"
+        ]
+        if not checks:
+            return
+        bad = "{a} IS NOT NULL AND TRY_CAST({a} AS UUID) IS NULL"
+        selects = ", ".join(
+            f"first({alias}) FILTER (WHERE {bad.format(a=alias)})" for _, alias, _ in checks
+        )
+        row = con.execute(f"SELECT {selects} FROM {view}").fetchone() or ()
+        for (name, _, ct), bad in zip(checks, row, strict=True):
+            if bad is not None:
+                raise ValueDoesNotFitError(self.stream_name, name, ct, bad, "not a valid UUID")
 
     def _load(
         self, fill: t.Callable[[duckdb.DuckDBPyConnection, str], int], expected: int | None
@@ -467,6 +470,7 @@ class DuckDBSink(BatchSink):
             con.commit()
         except BaseException:
             con.rollback()
+            self._unregister_views(con)
             raise
         if overwrite:
             self._target.overwritten_tables.add(self.full_table_name)
@@ -479,6 +483,12 @@ class DuckDBSink(BatchSink):
             staged - affected,
         )
         return staged
+
+    def _unregister_views(self, con: duckdb.DuckDBPyConnection) -> None:
+        while self._views:
+            view = self._views.pop()
+            with contextlib.suppress(duckdb.Error):
+                con.unregister(view)
 
     def _count(self, con: duckdb.DuckDBPyConnection) -> int:
         row = con.execute(f"SELECT count(*) FROM {self.full_table_name}").fetchone()
