@@ -20,10 +20,11 @@ select
     payments.effective_date,
     payments.created_at,
     payments.amount_usd,
-    coalesce(allocations_per_payment.principal_usd, cast(0 as {{ lana_dw.type_usd() }})) as principal_usd,
-    coalesce(allocations_per_payment.interest_usd, cast(0 as {{ lana_dw.type_usd() }})) as interest_usd,
-    payments.amount_usd
-    - coalesce(allocations_per_payment.allocated_usd, cast(0 as {{ lana_dw.type_usd() }})) as unallocated_usd,
+    cast(coalesce(allocations_per_payment.principal_usd, 0) as {{ lana_dw.type_usd() }}) as principal_usd,
+    cast(coalesce(allocations_per_payment.interest_usd, 0) as {{ lana_dw.type_usd() }}) as interest_usd,
+    cast(
+        payments.amount_usd - coalesce(allocations_per_payment.allocated_usd, 0) as {{ lana_dw.type_usd() }}
+    ) as unallocated_usd,
     coalesce(allocations_per_payment.allocation_count, 0) as allocation_count
 from {{ ref('stg_lana__payments') }} as payments
 left join allocations_per_payment on payments.payment_id = allocations_per_payment.payment_id
