@@ -1029,6 +1029,9 @@ def _resolve_config(
     conn: psycopg.Connection, customers: int | None, seed: int | None, start: date | None
 ) -> tuple[Config, date | None, int]:
     found = _read_config(conn)
+    if found is not None and found[1] is None:  # a bank that never got its first day
+        conn.execute(f"DELETE FROM {BOOKKEEPING_SCHEMA}.state")
+        found = None
     if found is None:
         existing = conn.execute("SELECT count(*) FROM core_customers").fetchone()[0]
         if existing:
