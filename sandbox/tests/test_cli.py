@@ -21,7 +21,7 @@ def test_simulate_then_continue(db):
     assert wrong.exit_code == 1 and "--seed 5" in wrong.output
     with psycopg.connect(db) as conn:
         state = conn.execute("SELECT seed, customers, last_day::text FROM lana_sandbox.state")
-        assert state.fetchone() == (5, 20, "2025-01-13")
+        assert state.fetchone() == (5, 50, "2025-01-13")
 
 
 def test_simulate_needs_days_and_a_database(monkeypatch):
