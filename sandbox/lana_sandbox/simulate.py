@@ -24,7 +24,6 @@ import calendar
 import math
 import os
 import random
-import sys
 import time
 import uuid
 from collections.abc import Callable
@@ -406,7 +405,9 @@ class Simulation:
 
     # -- deposits and withdrawals --
 
-    def _deposit(self, c: Customer, amount: int, rng: random.Random) -> None:
+    def _deposit(
+        self, c: Customer, amount: int, rng: random.Random, may_revert: bool = True
+    ) -> None:
         deposit_id, public_id = self._id(), self._public_id()
         self.log.emit(
             DEPOSIT,
@@ -424,7 +425,7 @@ class Simulation:
             new=True,
         )
         c.balance += amount
-        if rng.random() < P_REVERT_DEPOSIT and c.balance >= amount:
+        if may_revert and rng.random() < P_REVERT_DEPOSIT and c.balance >= amount:
             self.log.emit(
                 DEPOSIT,
                 deposit_id,
@@ -856,7 +857,7 @@ class Simulation:
                 total = sum(o.outstanding for o in due)
                 if c.balance < total:
                     top_up = -(-(total - c.balance) // 100) * 100 + rng.randrange(0, 50_000, 100)
-                    self._deposit_no_revert(c, top_up)
+                    self._deposit(c, top_up, rng, may_revert=False)
                 self._pay(c, f, due, total)
         if (
             f.state != "FullyCollateralized"
@@ -878,9 +879,6 @@ class Simulation:
             and rng.random() < P_SECOND_DISBURSAL
         ):
             self._disburse(f, c, remaining, rng)
-
-    def _deposit_no_revert(self, c: Customer, amount: int) -> None:
-        self._deposit(c, amount, _NEVER)
 
     def _pay(self, c: Customer, f: Facility, due: list[Obligation], amount: int) -> None:
         payment_id = self._id()
@@ -987,16 +985,6 @@ class Simulation:
                 },
             )
             o.defaulted_recorded = True
-
-
-class _Never(random.Random):
-    """A stream whose draws never fall under a probability (no revert of a top-up deposit)."""
-
-    def random(self) -> float:
-        return 1.0
-
-
-_NEVER = _Never(0)
 
 
 def _cents(usd: float) -> int:
@@ -1243,7 +1231,3 @@ def load_state(conn: psycopg.Connection) -> tuple[Config, Bank, Store] | None:
     store = Store(conn)
     bank = load_bank(conn, next_public_id, _last_price(conn, last_day), store)
     return cfg, bank, store
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit("use `python -m lana_sandbox simulate ...`")
