@@ -10,6 +10,7 @@ import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 from lana_sandbox.entities import ENTITIES
 from lana_sandbox.simulate import SandboxError, connect, load_state, simulate
+from lana_sandbox.store import Store
 
 SEED, CUSTOMERS = 7, 120
 LONG = 150  # days: facilities mature, complete, go overdue; month ends; freezes, closures
@@ -131,6 +132,14 @@ def test_continuing_equals_one_long_run(make_db, base, first, then):
             (start, start + timedelta(days=first - 1)),
             (start + timedelta(days=first), start + timedelta(days=first + then - 1)),
         ]
+
+
+def test_small_batches_write_the_same_rows(make_db, base, monkeypatch):
+    """Many batches, each written by the background connection while the next days run."""
+    monkeypatch.setattr(Store, "FLUSH_CHARS", 100_000)
+    dsn = make_db()
+    simulate(dsn, days=LONG, customers=CUSTOMERS, seed=SEED)
+    assert table_hashes(dsn) == table_hashes(base["dsn"])
 
 
 def test_same_seed_same_rows_other_seed_other_rows(make_db):
