@@ -28,6 +28,7 @@ from target_duckdb.typemap import (
     TargetDuckDBError,
     ValueDoesNotFitError,
     column_type_for,
+    json_text,
     normalize_sql_type,
     reconcile,
     to_arrow,
@@ -213,21 +214,33 @@ class DuckDBSink(BatchSink):
 
     # --- RECORD messages ------------------------------------------------------------------
 
+    def process_record(self, record: dict, context: dict) -> None:
+        """Buffer the record column-wise (JSON as text): far less memory than dicts."""
+        buffers = context.get("columns")
+        if buffers is None:
+            buffers = context["columns"] = {c: [] for c in self.column_types}
+        self._buffer(buffers, record)
+
+    def _buffer(self, buffers: dict[str, list], record: dict) -> None:
+        for col, ct in self.column_types.items():
+            value = record.get(col)
+            buffers[col].append(json_text(value) if ct.kind == "JSON" else value)
+
     def process_batch(self, context: dict) -> None:
         """Write the records of one drain in one transaction."""
-        records: list[dict] = context.get("records", [])
-        if not records:
+        buffers: dict[str, list] | None = context.get("columns")
+        count = len(next(iter(buffers.values()))) if buffers else 0
+        if not buffers or not count:
             return
-        batched_at = datetime.datetime.now(tz=datetime.UTC)
+        if "_sdc_batched_at" in buffers:
+            # One value per committed batch: it tells which rows a run really changed.
+            buffers["_sdc_batched_at"] = [datetime.datetime.now(tz=datetime.UTC)] * count
 
         def fill(con: duckdb.DuckDBPyConnection, stage: str) -> int:
-            if "_sdc_batched_at" in self.column_types:
-                # One value per committed batch: it tells which rows a run really changed.
-                for record in records:
-                    record["_sdc_batched_at"] = batched_at
-            return self._insert_records(con, stage, records, 0)
+            return self._insert_columns(con, stage, buffers, count, 0)
 
-        self._load(fill, len(records))
+        self._load(fill, count)
+        context.pop("columns", None)
 
     # --- BATCH messages ---------------------------------------------------------------
 
@@ -294,8 +307,8 @@ class DuckDBSink(BatchSink):
         (DuckDB 2.0.1), so JSONL text is parsed exactly here and handed to DuckDB as Arrow.
         """
         metadata = self._batch_metadata(batched_at)
-        total = 0
-        chunk: list[dict] = []
+        total = count = 0
+        buffers = self._new_buffers()
         for path in paths:
             with path.open("rb") as raw:
                 is_gzip = raw.read(2) == b"\x1f\x8b"
@@ -309,13 +322,17 @@ class DuckDBSink(BatchSink):
                         if key == "_sdc_sequence" and record.get(key) is not None:
                             continue
                         record[key] = value
-                    chunk.append(record)
-                    if len(chunk) >= self.max_size:
-                        total += self._insert_records(con, stage, chunk, total)
-                        chunk = []
-        if chunk:
-            total += self._insert_records(con, stage, chunk, total)
+                    self._buffer(buffers, record)
+                    count += 1
+                    if count >= self.max_size:
+                        total += self._insert_columns(con, stage, buffers, count, total)
+                        buffers, count = self._new_buffers(), 0
+        if count:
+            total += self._insert_columns(con, stage, buffers, count, total)
         return total
+
+    def _new_buffers(self) -> dict[str, list]:
+        return {c: [] for c in self.column_types}
 
     def _fill_from_parquet(
         self,
@@ -397,16 +414,21 @@ class DuckDBSink(BatchSink):
 
     # --- staging and merge ------------------------------------------------------------
 
-    def _insert_records(
-        self, con: duckdb.DuckDBPyConnection, stage: str, records: list[dict], offset: int
+    def _insert_columns(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        stage: str,
+        buffers: dict[str, list],
+        count: int,
+        offset: int,
     ) -> int:
-        """Stage Python records through Arrow (exact), casting UUID/JSON text in DuckDB."""
+        """Stage buffered values through Arrow (exact), casting UUID/JSON text in DuckDB."""
         names = list(self.column_types)
         arrays = [
-            to_arrow([r.get(c) for r in records], ct, stream=self.stream_name, column=c)
+            to_arrow(buffers[c], ct, stream=self.stream_name, column=c)
             for c, ct in self.column_types.items()
         ]
-        arrays.append(pa.array(range(offset, offset + len(records)), type=pa.int64()))
+        arrays.append(pa.array(range(offset, offset + count), type=pa.int64()))
         aliases = [f"c{i}" for i in range(len(names))]
         table = pa.Table.from_arrays(arrays, names=[*aliases, ORD])
         view = f"__arrow_{uuid.uuid4().hex}"
@@ -419,7 +441,7 @@ class DuckDBSink(BatchSink):
         con.execute(f"INSERT INTO {stage} SELECT {', '.join(exprs)}, {ORD} FROM {view}")
         con.unregister(view)
         self._views.remove(view)
-        return len(records)
+        return count
 
     def _check_text_casts(
         self, con: duckdb.DuckDBPyConnection, view: str, names: list[str], aliases: list[str]
@@ -464,7 +486,7 @@ class DuckDBSink(BatchSink):
             if self.key_properties and self.load_method != "append-only":
                 affected = self._merge(con, stage)
             else:
-                affected = self._append(con, stage)
+                affected = self._append_rows(con, stage)
             inserted = self._count(con) - before
             con.execute(f"DROP TABLE {stage}")
             con.commit()
@@ -502,7 +524,7 @@ class DuckDBSink(BatchSink):
             expr = f"CAST({expr} AS {table_type})"
         return expr
 
-    def _append(self, con: duckdb.DuckDBPyConnection, stage: str) -> int:
+    def _append_rows(self, con: duckdb.DuckDBPyConnection, stage: str) -> int:
         cols = list(self.column_types)
         row = con.execute(
             f"INSERT INTO {self.full_table_name} ({', '.join(map(quote, cols))}) "

@@ -75,6 +75,7 @@ class TargetDuckDB(Target):
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         self._connection: duckdb.DuckDBPyConnection | None = None
         self.overwritten_tables: set[str] = set()
+        self._since_buffer_check = 0
         super().__init__(*args, **kwargs)
         # One DuckDB connection, one writer: drain sinks one after the other.
         self.max_parallelism = 1
@@ -120,6 +121,26 @@ class TargetDuckDB(Target):
             self.close()
 
     # --- sinks -----------------------------------------------------------------------
+
+    @property
+    def max_buffered_rows(self) -> int:
+        """Rows all sinks may hold together before everything is drained."""
+        return int(self.config.get("batch_size_rows") or DuckDBSink.MAX_SIZE_DEFAULT)
+
+    def _process_record_message(self, message_dict: dict) -> None:
+        """As the SDK, and bound the rows buffered across all streams, not only per stream.
+
+        Streams arrive one after the other; without this, every finished stream would keep
+        its last partial batch in memory until the end of the run.
+        """
+        super()._process_record_message(message_dict)
+        self._since_buffer_check += 1
+        if self._since_buffer_check >= min(1_000, self.max_buffered_rows):
+            self._since_buffer_check = 0
+            buffered = sum(sink.current_size for sink in self._sinks_active.values())
+            if buffered >= self.max_buffered_rows:
+                self.logger.info("%d rows buffered across streams: draining all", buffered)
+                self.drain_all()
 
     def get_sink(
         self,

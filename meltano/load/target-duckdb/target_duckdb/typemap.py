@@ -385,12 +385,18 @@ _FAST_TYPES: dict[str, set[type]] = {
 }
 
 
+def json_text(value: t.Any) -> str | None:
+    """JSON text of a value for a JSON column; Decimals keep every digit."""
+    return None if value is None else serialize_json(value)
+
+
 def to_arrow(values: list[t.Any], ct: ColumnType, *, stream: str, column: str) -> pa.Array:
-    """Convert one column of Python values to Arrow, exactly, or raise a clear error."""
+    """Convert one column of Python values to Arrow, exactly, or raise a clear error.
+
+    Values of a JSON column must already be JSON text (:func:`json_text`).
+    """
     if ct.kind == "JSON":
-        return pa.array(
-            [None if v is None else serialize_json(v) for v in values], type=pa.string()
-        )
+        return pa.array(values, type=pa.string())
     fast = _FAST_TYPES.get(ct.kind)
     if fast is not None and set(map(type, values)) <= fast:
         try:

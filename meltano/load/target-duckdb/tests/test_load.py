@@ -39,7 +39,7 @@ def test_n_rows_in_exact_rows_and_sums_out(wh, singer):
     assert wh.scalar("SELECT amount FROM lana_raw.core_loans WHERE id = 0") == BIG
 
 
-@pytest.mark.parametrize(("batch_size", "n"), [(1, 101), (7, 1_003), (1000, 1_003)])
+@pytest.mark.parametrize(("batch_size", "n"), [(1, 101), (7, 500), (1000, 1_003)])
 def test_first_row_of_every_batch_is_kept(wh, singer, batch_size, n):
     """The PyPI target-duckdb 0.8.0 loses row 1 of each batch with DuckDB >= 1.3."""
     wh.run(loan_lines(singer, n), batch_size_rows=batch_size)
@@ -228,3 +228,18 @@ def test_add_record_metadata_false_adds_no_sdc_columns(wh, singer):
     assert list(wh.types("core_loans")) == ["id", "amount", "cents", "note"]
     wh.run(loan_lines(singer, 2), add_record_metadata=False)
     assert wh.scalar("SELECT count(*) FROM lana_raw.core_loans") == 2
+
+
+def test_rows_buffered_across_streams_are_bounded(wh, singer, capsys):
+    """Two streams of 6 rows, batch_size_rows=10: all sinks drain once 10 rows wait."""
+    other = "public-core_deposits"
+    lines = [singer.schema(STREAM, PROPS), singer.schema(other, PROPS)]
+    lines += [singer.record(STREAM, {"id": i, "amount": i}) for i in range(6)]
+    lines += [singer.state({"after": STREAM})]
+    lines += [singer.record(other, {"id": i, "amount": i}) for i in range(6)]
+    lines += [singer.state({"after": other})]
+    wh.run(lines, batch_size_rows=10)
+    assert wh.scalar("SELECT count(DISTINCT _sdc_batched_at) FROM lana_raw.core_loans") == 1
+    assert wh.scalar("SELECT count(DISTINCT _sdc_batched_at) FROM lana_raw.core_deposits") == 2
+    # the mid-run drain acknowledged the state received before it
+    assert singer.states(capsys.readouterr().out) == [{"after": STREAM}, {"after": other}]
