@@ -210,3 +210,21 @@ def test_batch_with_metadata_off(wh, singer, tmp_path):
     )
     assert not [c for c in wh.types("core_customer_events_rollup") if c.startswith("_sdc_")]
     check_loaded(wh, 3)
+
+
+def test_real_tap_postgres_jsonl_batch_equals_its_record_output(wh, singer, tmp_path):
+    """tap-postgres 0.10.0 with batch_config jsonl/gzip, same table as the RECORD fixture.
+
+    Its batch files differ from its RECORDs (timestamp without time zone comes without
+    an offset); the loaded rows must not.
+    """
+    records = (singer.data / "tap_postgres_0_10_0_probe.singer").read_text().splitlines()
+    batch_file = tmp_path / "probe.json.gz"
+    batch_file.write_bytes((singer.data / "tap_postgres_0_10_0_probe.batch.json.gz").read_bytes())
+    wh.run(records, default_target_schema="via_records")
+    wh.run([records[0], singer.batch("public-probe", [batch_file], "jsonl", "gzip")])
+    data_cols = "id, i, n, n2, u, ua, j, ja, ts, t, v, b, d, tm"
+    via_records = wh.query(f"SELECT {data_cols} FROM via_records.probe ORDER BY id")
+    via_batch = wh.query(f"SELECT {data_cols} FROM lana_raw.probe ORDER BY id")
+    assert via_batch == via_records
+    assert len(via_batch) == 3

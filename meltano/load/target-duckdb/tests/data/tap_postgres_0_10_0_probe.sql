@@ -1,6 +1,9 @@
--- Source of tap_postgres_0_10_0_probe.singer: meltanolabs-tap-postgres==0.10.0
--- (singer-sdk 0.54.9) against PostgreSQL 15, config {"json_as_object": true},
--- discovered catalog with the stream selected, default replication (FULL_TABLE).
+-- Source of tap_postgres_0_10_0_probe.singer (RECORD messages) and
+-- tap_postgres_0_10_0_probe.batch.json.gz (the file of its BATCH message with
+-- batch_config {"encoding": {"format": "jsonl", "compression": "gzip"}}):
+-- meltanolabs-tap-postgres==0.10.0 (singer-sdk 0.54.9) against PostgreSQL 15,
+-- config {"json_as_object": true}, discovered catalog with the stream selected,
+-- default replication (FULL_TABLE).
 create table probe (
   id bigint primary key, i integer, n numeric, n2 numeric(20,4), u uuid, ua uuid[],
   j jsonb, ja jsonb, ts timestamptz, t timestamp, v varchar(50), b boolean, d date, tm time
