@@ -17,6 +17,8 @@ different tests share a file, as they would in one warehouse.
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -24,6 +26,7 @@ from singer_sdk.testing import get_target_test_class
 from target_duckdb.target import TargetDuckDB
 
 _DIR = Path(tempfile.mkdtemp(prefix="target-duckdb-sdk-tests-"))
+atexit.register(shutil.rmtree, _DIR, ignore_errors=True)
 
 TestTargetDuckDBStandard = get_target_test_class(
     TargetDuckDB,
