@@ -20,8 +20,8 @@ def lana_rollup_history(table_name, columns=()):
     return _select(_BASE + list(columns), table_name)
 
 
-def lana_rollup_latest(table_name, columns=()):
-    return _select(_BASE + list(columns), table_name)
+def lana_rollup_latest(table_name, columns=(), event_times=None):
+    return _select(_BASE + list(columns) + list(event_times or {}), table_name)
 
 
 def json_text(column, path):
@@ -112,3 +112,7 @@ def type_rate():
 
 def _range_violation(column, min_value, max_value, inclusive):
     return f"{column} < 0"
+
+
+def _first_event_times(event_times, alias):
+    return " ".join(f"min({alias}.modified_at) over (partition by {alias}.id) as {c}," for c in event_times)

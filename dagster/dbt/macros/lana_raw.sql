@@ -50,14 +50,32 @@
     {{ lana_dw.lana_latest_load(table_name, ['id', 'version'], lana_dw._rollup_columns(columns)) }}
 {% endmacro %}
 
-{# The latest version (current state) of every entity in a rollup. Same columns as history. #}
-{% macro lana_rollup_latest(table_name, columns=[]) %}
+{# "min(case when <alias>.event_type = 'x' then <alias>.modified_at end) over (...) as col, ..." #}
+{% macro _first_event_times(event_times, alias) -%}
+    {%- set expressions = [] -%}
+    {%- for column, event_type in event_times.items() -%}
+        {%- do expressions.append(
+            "min(case when " ~ alias ~ ".event_type = '" ~ event_type ~ "' then " ~ alias ~ ".modified_at end)"
+            ~ " over (partition by " ~ alias ~ ".id) as " ~ column ~ ","
+        ) -%}
+    {%- endfor -%}
+    {{ return(expressions | join(' ')) }}
+{%- endmacro %}
+
+{#-
+    The latest version (current state) of every entity in a rollup. Same columns as history,
+    plus one column per entry of `event_times` ({output column: event_type}): when that event
+    first happened (the modified_at of the first version it produced), NULL if it never did.
+    Everything is computed in one pass over the history (no self-join).
+-#}
+{% macro lana_rollup_latest(table_name, columns=[], event_times={}) %}
     select
-        {{ lana_dw._column_list(lana_dw._rollup_columns(columns), 'versions') }},
+        {{ lana_dw._column_list(lana_dw._rollup_columns(columns) + (event_times | list), 'versions') }},
         versions._sdc_batched_at
     from (
         select
             {{ lana_dw._column_list(lana_dw._rollup_columns(columns), 'history') }},
+            {{ lana_dw._first_event_times(event_times, 'history') }}
             history._sdc_batched_at,
             max(history.version) over (partition by history.id) as latest_version
         from ({{ lana_dw.lana_rollup_history(table_name, columns) }}) as history

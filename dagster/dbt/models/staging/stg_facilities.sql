@@ -7,18 +7,7 @@ facilities as (
         'disbursal_credit_account_id', 'amount', 'collateral', 'price', 'collateralization_state',
         'collateralization_ratio', 'outstanding', 'terms', 'activated_at', 'maturity_date',
         'is_matured', 'is_completed'
-    ]) }}
-),
-
-milestones as (
-    select
-        id,
-        min(case when event_type = 'matured' then modified_at end) as matured_at,
-        min(case when event_type = 'completed' then modified_at end) as completed_at
-    from (
-        {{ lana_dw.lana_rollup_history('core_credit_facility_events_rollup') | indent(8) }}
-    ) as history
-    group by id
+    ], event_times={'matured_at': 'matured', 'completed_at': 'completed'}) }}
 )
 
 select
@@ -59,11 +48,10 @@ select
     {{ lana_dw.utc_date('facilities.maturity_date') }} as maturity_date,
     coalesce(facilities.is_matured, false) as is_matured,
     coalesce(facilities.is_completed, false) as is_completed,
-    milestones.matured_at,
-    milestones.completed_at,
+    facilities.matured_at,
+    facilities.completed_at,
     facilities.version,
     facilities.created_at,
     facilities.modified_at,
     facilities._sdc_batched_at as loaded_at
 from facilities
-inner join milestones on facilities.id = milestones.id

@@ -4,18 +4,7 @@ with
 deposits as (
     {{ lana_dw.lana_rollup_latest('core_deposit_events_rollup', [
         'deposit_account_id', 'public_id', 'reference', 'status', 'amount'
-    ]) }}
-),
-
-reversals as (
-    select
-        id,
-        min(modified_at) as reverted_at
-    from (
-        {{ lana_dw.lana_rollup_history('core_deposit_events_rollup') | indent(8) }}
-    ) as history
-    where event_type = 'reverted'
-    group by id
+    ], event_times={'reverted_at': 'reverted'}) }}
 )
 
 select
@@ -28,8 +17,7 @@ select
     {{ lana_dw.cents_to_usd('deposits.amount') }} as amount_usd,
     deposits.version,
     deposits.created_at,
-    reversals.reverted_at,
+    deposits.reverted_at,
     deposits.modified_at,
     deposits._sdc_batched_at as loaded_at
 from deposits
-left join reversals on deposits.id = reversals.id

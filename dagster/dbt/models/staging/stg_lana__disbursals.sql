@@ -3,21 +3,10 @@ with
 
 disbursals as (
     {{ lana_dw.lana_rollup_latest('core_disbursal_events_rollup', [
-        'facility_id', 'public_id', 'amount', 'approved', 'obligation_id', 'due_date',
+        'facility_id', 'public_id', 'amount', 'approved', 'disbursal_credit_account_id', 'obligation_id', 'due_date',
         'overdue_date', 'liquidation_date', 'effective', 'is_approval_process_concluded',
         'is_settled', 'is_cancelled'
-    ]) }}
-),
-
-settlements as (
-    select
-        id,
-        min(modified_at) as settled_at
-    from (
-        {{ lana_dw.lana_rollup_history('core_disbursal_events_rollup') | indent(8) }}
-    ) as history
-    where event_type = 'settled'
-    group by id
+    ], event_times={'settled_at': 'settled'}) }}
 )
 
 select
@@ -35,6 +24,7 @@ select
     disbursals.amount as amount_cents,
     {{ lana_dw.cents_to_usd('disbursals.amount') }} as amount_usd,
     disbursals.approved,
+    disbursals.disbursal_credit_account_id,
     disbursals.obligation_id,
     {{ lana_dw.lana_date('disbursals.due_date') }} as due_date,
     {{ lana_dw.lana_date('disbursals.overdue_date') }} as overdue_date,
@@ -43,10 +33,9 @@ select
     coalesce(disbursals.is_approval_process_concluded, false) as is_approval_process_concluded,
     coalesce(disbursals.is_settled, false) as is_settled,
     coalesce(disbursals.is_cancelled, false) as is_cancelled,
-    settlements.settled_at,
+    disbursals.settled_at,
     disbursals.version,
     disbursals.created_at,
     disbursals.modified_at,
     disbursals._sdc_batched_at as loaded_at
 from disbursals
-left join settlements on disbursals.id = settlements.id

@@ -5,18 +5,7 @@ withdrawals as (
     {{ lana_dw.lana_rollup_latest('core_withdrawal_events_rollup', [
         'deposit_account_id', 'public_id', 'reference', 'status', 'amount', 'approved',
         'is_approval_process_concluded', 'is_confirmed', 'is_cancelled'
-    ]) }}
-),
-
-confirmations as (
-    select
-        id,
-        min(modified_at) as confirmed_at
-    from (
-        {{ lana_dw.lana_rollup_history('core_withdrawal_events_rollup') | indent(8) }}
-    ) as history
-    where event_type = 'confirmed'
-    group by id
+    ], event_times={'confirmed_at': 'confirmed'}) }}
 )
 
 select
@@ -33,8 +22,7 @@ select
     coalesce(withdrawals.is_cancelled, false) as is_cancelled,
     withdrawals.version,
     withdrawals.created_at,
-    confirmations.confirmed_at,
+    withdrawals.confirmed_at,
     withdrawals.modified_at,
     withdrawals._sdc_batched_at as loaded_at
 from withdrawals
-left join confirmations on withdrawals.id = confirmations.id
