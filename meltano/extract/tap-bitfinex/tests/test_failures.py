@@ -277,6 +277,22 @@ def test_a_lowercase_symbol_is_refused_before_any_request(fake):
     assert fake.requests == []
 
 
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"trades_page_limit": 10_001},
+        {"request_interval_seconds": {"trades": -1}},
+        {"request_interval_seconds": {"orders": 1}},
+        {"candle_timeframe": "7m"},
+        {"order_book_length": 7},
+    ],
+)
+def test_bad_settings_are_refused_before_any_request(fake, bad):
+    with pytest.raises(ConfigValidationError):
+        TapBitfinex(config={"base_url": fake.base_url, **bad}, clock=fake.clock)
+    assert fake.requests == []
+
+
 def test_a_wrong_base_url_gets_the_404_page_and_a_hint(sync, fake):
     run = sync(streams=TICKER, base_url=fake.base_url + "/api")
     assert isinstance(run.error, BitfinexError)
