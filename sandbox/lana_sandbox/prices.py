@@ -123,7 +123,7 @@ def daily_prices(start: date, end: date, seed: int) -> list[tuple[date, int]]:
     ]
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=512)  # ~50 KB a day
 def minute_prices(day: date, seed: int) -> tuple[int, ...]:
     """1440 prices (cents per BTC): index ``i`` is the price at ``day`` 00:00 UTC + i minutes.
 

@@ -144,7 +144,7 @@ def _to_ms(ts: datetime) -> int:
 class Market:
     """The trade history and snapshots of every symbol for one seed."""
 
-    CACHE_LIMIT = 60_000
+    CACHE_LIMIT = 20_000  # minutes kept per cache (a few MB)
 
     def __init__(
         self,

@@ -227,6 +227,8 @@ class FakeBitfinex:
         many_decimals: nine-decimal trade prices.
     """
 
+    REQUEST_LOG_LIMIT = 100_000
+
     def __init__(
         self,
         seed: int = 0,
@@ -402,6 +404,8 @@ class FakeBitfinex:
 
     def _log(self, method, path, query, endpoint, status, failure) -> None:
         with self._lock:
+            if len(self.requests) >= self.REQUEST_LOG_LIMIT:  # a long-running demo server
+                del self.requests[: self.REQUEST_LOG_LIMIT // 2]
             self.requests.append(
                 LoggedRequest(method, path, query, endpoint, status, self.clock.now(), failure)
             )
@@ -471,6 +475,8 @@ class FakeBitfinex:
             reply = _json_reply(status, text)
             if self.edge_cache_seconds > 0 and status == 200:
                 with self._lock:
+                    if len(self._cache) >= 1000:
+                        self._cache = {k: v for k, v in self._cache.items() if now < v[0]}
                     self._cache[target] = (now + self.edge_cache_seconds, reply)
         return self._shape(reply, failure) if failure else reply
 
