@@ -116,3 +116,7 @@ def _range_violation(column, min_value, max_value, inclusive):
 
 def _first_event_times(event_times, alias):
     return " ".join(f"min({alias}.modified_at) over (partition by {alias}.id) as {c}," for c in event_times)
+
+
+def as_id(column):
+    return f"cast({column} as uuid)"

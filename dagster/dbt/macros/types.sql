@@ -19,3 +19,11 @@
 {% macro type_usd() %}{{ return(lana_dw.lana_type('usd')) }}{% endmacro %}
 {% macro type_btc() %}{{ return(lana_dw.lana_type('btc')) }}{% endmacro %}
 {% macro type_rate() %}{{ return(lana_dw.lana_type('rate')) }}{% endmacro %}
+
+{#-
+    An entity id cast to the id type. Staging casts every id it reads, so models see the same
+    type whether the loader landed Lana's uuid columns as UUID or as text.
+-#}
+{% macro as_id(column) -%}
+    cast({{ column }} as {{ lana_dw.type_id() }})
+{%- endmacro %}

@@ -8,9 +8,9 @@ customers as (
 )
 
 select
-    id as customer_id,
+    {{ lana_dw.as_id('id') }} as customer_id,
     public_id,
-    party_id,
+    {{ lana_dw.as_id('party_id') }} as party_id,
     customer_type,
     level as kyc_level,
     {{ lana_dw.json_text('conversion', 'type') }} as kyc_conversion_type,

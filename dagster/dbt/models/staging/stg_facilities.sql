@@ -11,13 +11,13 @@ facilities as (
 )
 
 select
-    facilities.id as facility_id,
+    {{ lana_dw.as_id('facilities.id') }} as facility_id,
     facilities.public_id,
-    facilities.customer_id,
+    {{ lana_dw.as_id('facilities.customer_id') }} as customer_id,
     facilities.customer_type,
-    facilities.pending_credit_facility_id,
-    facilities.collateral_id,
-    facilities.disbursal_credit_account_id,
+    {{ lana_dw.as_id('facilities.pending_credit_facility_id') }} as pending_credit_facility_id,
+    {{ lana_dw.as_id('facilities.collateral_id') }} as collateral_id,
+    {{ lana_dw.as_id('facilities.disbursal_credit_account_id') }} as disbursal_credit_account_id,
     case
         when coalesce(facilities.is_completed, false) then 'COMPLETED'
         when coalesce(facilities.is_matured, false) then 'MATURED'

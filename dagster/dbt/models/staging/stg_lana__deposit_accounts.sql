@@ -8,8 +8,8 @@ deposit_accounts as (
 )
 
 select
-    id as deposit_account_id,
-    account_holder_id as customer_id,
+    {{ lana_dw.as_id('id') }} as deposit_account_id,
+    {{ lana_dw.as_id('account_holder_id') }} as customer_id,
     public_id,
     status,
     activity,

@@ -8,8 +8,8 @@ deposits as (
 )
 
 select
-    deposits.id as deposit_id,
-    deposits.deposit_account_id,
+    {{ lana_dw.as_id('deposits.id') }} as deposit_id,
+    {{ lana_dw.as_id('deposits.deposit_account_id') }} as deposit_account_id,
     deposits.public_id,
     deposits.reference,
     deposits.status,

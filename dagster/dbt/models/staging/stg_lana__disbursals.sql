@@ -10,8 +10,8 @@ disbursals as (
 )
 
 select
-    disbursals.id as disbursal_id,
-    disbursals.facility_id,
+    {{ lana_dw.as_id('disbursals.id') }} as disbursal_id,
+    {{ lana_dw.as_id('disbursals.facility_id') }} as facility_id,
     disbursals.public_id,
     case
         when coalesce(disbursals.is_settled, false) then 'SETTLED'
@@ -24,8 +24,8 @@ select
     disbursals.amount as amount_cents,
     {{ lana_dw.cents_to_usd('disbursals.amount') }} as amount_usd,
     disbursals.approved,
-    disbursals.disbursal_credit_account_id,
-    disbursals.obligation_id,
+    {{ lana_dw.as_id('disbursals.disbursal_credit_account_id') }} as disbursal_credit_account_id,
+    {{ lana_dw.as_id('disbursals.obligation_id') }} as obligation_id,
     {{ lana_dw.lana_date('disbursals.due_date') }} as due_date,
     {{ lana_dw.lana_date('disbursals.overdue_date') }} as overdue_date,
     {{ lana_dw.lana_date('disbursals.liquidation_date') }} as liquidation_date,

@@ -11,8 +11,8 @@ obligations as (
 )
 
 select
-    id as obligation_id,
-    beneficiary_id as facility_id,
+    {{ lana_dw.as_id('id') }} as obligation_id,
+    {{ lana_dw.as_id('beneficiary_id') }} as facility_id,
     obligation_type,
     reference,
     case

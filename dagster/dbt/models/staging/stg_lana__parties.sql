@@ -8,7 +8,7 @@ parties as (
 )
 
 select
-    id as party_id,
+    {{ lana_dw.as_id('id') }} as party_id,
     customer_type,
     email,
     telegram_handle,

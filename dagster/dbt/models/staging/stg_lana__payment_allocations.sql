@@ -9,16 +9,16 @@ allocations as (
 )
 
 select
-    id as payment_allocation_id,
-    payment_id,
-    obligation_id,
-    beneficiary_id as facility_id,
+    {{ lana_dw.as_id('id') }} as payment_allocation_id,
+    {{ lana_dw.as_id('payment_id') }} as payment_id,
+    {{ lana_dw.as_id('obligation_id') }} as obligation_id,
+    {{ lana_dw.as_id('beneficiary_id') }} as facility_id,
     obligation_type,
     payment_allocation_idx,
     amount as amount_cents,
     {{ lana_dw.cents_to_usd('amount') }} as amount_usd,
     {{ lana_dw.lana_date('effective') }} as effective_date,
-    ledger_tx_id,
+    {{ lana_dw.as_id('ledger_tx_id') }} as ledger_tx_id,
     version,
     created_at,
     modified_at,

@@ -8,13 +8,13 @@ payments as (
 )
 
 select
-    id as payment_id,
-    beneficiary_id as facility_id,
+    {{ lana_dw.as_id('id') }} as payment_id,
+    {{ lana_dw.as_id('beneficiary_id') }} as facility_id,
     amount as amount_cents,
     {{ lana_dw.cents_to_usd('amount') }} as amount_usd,
     {{ lana_dw.lana_date('effective') }} as effective_date,
-    ledger_tx_id,
-    payment_source_account_id,
+    {{ lana_dw.as_id('ledger_tx_id') }} as ledger_tx_id,
+    {{ lana_dw.as_id('payment_source_account_id') }} as payment_source_account_id,
     version,
     created_at,
     modified_at,

@@ -7,7 +7,7 @@ public_ids as (
 
 select
     id as public_id,
-    target_id,
+    {{ lana_dw.as_id('target_id') }} as target_id,
     created_at,
     _sdc_batched_at as loaded_at
 from public_ids

@@ -9,8 +9,8 @@ withdrawals as (
 )
 
 select
-    withdrawals.id as withdrawal_id,
-    withdrawals.deposit_account_id,
+    {{ lana_dw.as_id('withdrawals.id') }} as withdrawal_id,
+    {{ lana_dw.as_id('withdrawals.deposit_account_id') }} as deposit_account_id,
     withdrawals.public_id,
     withdrawals.reference,
     withdrawals.status,
