@@ -23,4 +23,5 @@ ui: setup
 lint: setup
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
-	cd dagster/dbt && ../../.venv/bin/sqlfluff lint models tests macros
+	mkdir -p .lana
+	cd dagster/dbt && LANA_DUCKDB_PATH=$(CURDIR)/.lana/lint.duckdb ../../.venv/bin/sqlfluff lint models tests

@@ -38,30 +38,42 @@ def _run(cmd: list[str], env: dict[str, str], cwd: Path = REPO_ROOT) -> None:
 def _pipeline(env: dict[str, str]) -> float:
     started = time.monotonic()
     _run(
-        [str(BIN / "dagster"), "job", "execute", "-m", "lana_dw.definitions", "-j", "lana_dw_daily"],
+        [
+            str(BIN / "dagster"),
+            "job",
+            "execute",
+            "-m",
+            "lana_dw.definitions",
+            "-j",
+            "lana_dw_daily",
+        ],
         env,
         cwd=REPO_ROOT / "dagster",
     )
     return time.monotonic() - started
 
 
+HEADLINES = {
+    "customers": "select count(*) from dbt_lana_marts.dim_customers",
+    "total disbursed (USD)": "select sum(disbursed_usd) from dbt_lana_marts.fct_facilities",
+    "principal outstanding (USD)": (
+        "select sum(principal_outstanding_usd) from dbt_lana_marts.fct_facilities"
+    ),
+    "deposits held (USD)": "select sum(deposit_balance_usd) from dbt_lana_marts.dim_customers",
+}
+
+
 def _headlines(warehouse: Path) -> list[tuple[str, object]]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        q = lambda sql: con.execute(sql).fetchone()[0]  # noqa: E731
-        return [
-            ("customers", q("select count(*) from dbt_lana_marts.dim_customers")),
-            ("total disbursed (USD)", q("select coalesce(sum(amount_usd), 0) from dbt_lana_marts.fct_disbursals")),
-            (
-                "total outstanding (USD)",
-                q("select coalesce(sum(outstanding_usd), 0) from dbt_lana_marts.fct_facilities"),
-            ),
-        ]
+        return [(label, con.execute(sql).fetchone()[0] or 0) for label, sql in HEADLINES.items()]
 
 
 @click.command()
 @click.option("--customers", default=300, show_default=True, help="Customers of a new demo bank.")
 @click.option("--days", default=365, show_default=True, help="History of a new demo bank, in days.")
-@click.option("--more-days", default=7, show_default=True, help="Days simulated between the two runs.")
+@click.option(
+    "--more-days", default=7, show_default=True, help="Days simulated between the two runs."
+)
 @click.option("--seed", default=42, show_default=True)
 def demo(customers: int, days: int, more_days: int, seed: int) -> None:
     """Build a sandbox bank, run the whole pipeline, add a week, run it again, show the results."""
@@ -77,8 +89,20 @@ def demo(customers: int, days: int, more_days: int, seed: int) -> None:
 
     lana = str(BIN / "lana-dw")
     if not _bank_exists(dsn):
-        _run([lana, "sandbox", "simulate", "--customers", str(customers), "--days", str(days),
-              "--seed", str(seed)], env)
+        _run(
+            [
+                lana,
+                "sandbox",
+                "simulate",
+                "--customers",
+                str(customers),
+                "--days",
+                str(days),
+                "--seed",
+                str(seed),
+            ],
+            env,
+        )
     first = _pipeline(env)
     _run([lana, "sandbox", "simulate", "--days", str(more_days), "--seed", str(seed)], env)
     second = _pipeline(env)

@@ -1,7 +1,6 @@
 """The lana-dw code location. Only wiring: every asset, job and resource lives in defs/."""
 
 import dagster as dg
-
 from lana_dw.defs.lana_el.assets import lana_el
 from lana_dw.defs.pipeline.schedules import daily_pipeline_job, daily_pipeline_schedule
 from lana_dw.defs.reports.assets import financial_summary_csv

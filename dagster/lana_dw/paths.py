@@ -10,7 +10,9 @@ DBT_PROJECT_DIR = REPO_ROOT / "dagster" / "dbt"
 
 def duckdb_path() -> Path:
     """The warehouse file (env LANA_DUCKDB_PATH, default warehouse/lana.duckdb)."""
-    return Path(os.environ.get("LANA_DUCKDB_PATH", REPO_ROOT / "warehouse" / "lana.duckdb")).resolve()
+    return Path(
+        os.environ.get("LANA_DUCKDB_PATH", REPO_ROOT / "warehouse" / "lana.duckdb")
+    ).resolve()
 
 
 def reports_dir() -> Path:

@@ -2,9 +2,9 @@
 
 from datetime import UTC, datetime
 
-import dagster as dg
 import yaml
 
+import dagster as dg
 from lana_dw import paths
 from lana_dw.defs.shared.resources import DUCKDB_POOL, DuckDBWarehouse, MeltanoResource
 
@@ -40,13 +40,16 @@ LANA_TABLES = selected_tables()
     pool=DUCKDB_POOL,
     retry_policy=dg.RetryPolicy(max_retries=2, delay=30, backoff=dg.Backoff.EXPONENTIAL),
 )
-def lana_el(context: dg.AssetExecutionContext, meltano: MeltanoResource, warehouse: DuckDBWarehouse):
+def lana_el(
+    context: dg.AssetExecutionContext, meltano: MeltanoResource, warehouse: DuckDBWarehouse
+):
     started = datetime.now(UTC)
     meltano.run(context, MELTANO_JOB)
     with warehouse.connect() as con:
         for table in LANA_TABLES:
             total, changed = con.execute(
-                f'select count(*), count(*) filter (where _sdc_batched_at >= ?) from {RAW_SCHEMA}."{table}"',
+                "select count(*), count(*) filter (where _sdc_batched_at >= ?)"
+                f' from {RAW_SCHEMA}."{table}"',
                 [started],
             ).fetchone()
             yield dg.MaterializeResult(

@@ -3,9 +3,9 @@
 import csv
 import os
 
-import dagster as dg
 from dagster_dbt import get_asset_key_for_model
 
+import dagster as dg
 from lana_dw import paths
 from lana_dw.defs.shared.resources import DUCKDB_POOL, DuckDBWarehouse
 from lana_dw.defs.transform.assets import lana_dbt_models
@@ -19,7 +19,7 @@ MARTS_SCHEMA = "dbt_lana_marts"
     group_name="reports",
     kinds={"csv"},
     pool=DUCKDB_POOL,
-    description="Monthly financial summary (dbt model financial_summary) as reports/financial_summary.csv",
+    description="Monthly financial summary (dbt model financial_summary) as financial_summary.csv",
 )
 def financial_summary_csv(context: dg.AssetExecutionContext, warehouse: DuckDBWarehouse):
     target = paths.reports_dir() / "financial_summary.csv"

@@ -6,11 +6,13 @@ import subprocess
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlencode
+
+import duckdb
+import psycopg
+from psycopg import conninfo
 
 import dagster as dg
-import duckdb
-
 from lana_dw import paths
 
 # Every process that writes (or reads) the DuckDB file runs in this pool; the instance
@@ -19,23 +21,27 @@ DUCKDB_POOL = "duckdb_warehouse"
 
 
 def tap_postgres_url(dsn: str) -> str:
-    """A libpq URL as tap-postgres accepts it: it insists on a password component.
+    """The source DSN as the URL tap-postgres (SQLAlchemy) accepts.
 
-    `postgresql://user@host/db` (trust or .pgpass auth) becomes `postgresql://user:@host/db`.
+    Takes any libpq DSN, URL (`postgresql://user@host/db`) or key=value (`host=... dbname=...`),
+    and always names a password, which tap-postgres insists on (empty for trust or .pgpass).
     """
-    parts = urlsplit(dsn)
-    if parts.scheme not in ("postgres", "postgresql", "postgresql+psycopg2"):
+    try:
+        params = conninfo.conninfo_to_dict(dsn)
+    except psycopg.ProgrammingError as e:
+        raise ValueError(f"LANA_PG_DSN is not a valid PostgreSQL DSN: {e}") from None
+    missing = [k for k in ("host", "user", "dbname") if not params.get(k)]
+    if missing:
         raise ValueError(
-            "LANA_PG_DSN must be a URL like postgresql://user:password@host:5432/lana "
-            f"(got a DSN with scheme {parts.scheme!r})"
+            f"LANA_PG_DSN must name {', '.join(missing)} "
+            "(e.g. postgresql://user:password@host:5432/lana)"
         )
-    if parts.username is None or parts.hostname is None:
-        raise ValueError("LANA_PG_DSN must name a user and a host, e.g. postgresql://user@host/lana")
-    netloc = parts.netloc
-    if parts.password is None:
-        user, _, host = netloc.rpartition("@")
-        netloc = f"{user}:@{host}"
-    return urlunsplit(("postgresql", netloc, parts.path, parts.query, parts.fragment))
+    user, password = quote(params.pop("user"), safe=""), quote(params.pop("password", ""), safe="")
+    host, port, dbname = params.pop("host"), params.pop("port", "5432"), params.pop("dbname")
+    if host.startswith("/"):  # a Unix socket directory
+        params["host"], host = host, ""
+    query = f"?{urlencode(params)}" if params else ""
+    return f"postgresql://{user}:{password}@{host}:{port}/{quote(dbname, safe='')}{query}"
 
 
 class MeltanoResource(dg.ConfigurableResource):

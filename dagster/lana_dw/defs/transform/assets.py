@@ -4,9 +4,14 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    dbt_assets,
+)
 
+import dagster as dg
 from lana_dw import paths
 from lana_dw.defs.shared.resources import DUCKDB_POOL
 from lana_dw.defs.transform.resources import dbt_project

@@ -1,0 +1,90 @@
+"""The code location loads and is wired the way the docs say: EL → dbt → reports, daily at 02:00."""
+
+import pytest
+from lana_dw.definitions import defs
+from lana_dw.defs.lana_el.assets import LANA_TABLES
+from lana_dw.defs.shared.resources import DUCKDB_POOL, tap_postgres_url
+
+import dagster as dg
+
+
+@pytest.fixture(scope="module")
+def graph():
+    return defs.resolve_asset_graph()
+
+
+def test_every_selected_table_is_an_asset_in_lana_raw(graph):
+    raw = {k for k in graph.get_all_asset_keys() if k.path[0] == "lana_raw"}
+    assert raw == {dg.AssetKey(["lana_raw", t]) for t in LANA_TABLES}
+    assert len(LANA_TABLES) == 21
+    assert "core_public_ids" in LANA_TABLES
+
+
+def test_dbt_sources_are_the_el_assets(graph):
+    """Every dbt model reading lana_raw depends on the EL asset itself, not on a dangling key."""
+    staging = graph.get(dg.AssetKey(["dbt_lana", "stg_customers"]))
+    assert dg.AssetKey(["lana_raw", "core_customer_events_rollup"]) in staging.parent_keys
+    materializable = {n.key for n in graph.asset_nodes if n.is_materializable}
+    for node in graph.asset_nodes:
+        for parent in node.parent_keys:
+            assert parent in materializable, f"{node.key} depends on {parent}, which nothing builds"
+
+
+def test_report_depends_on_its_mart(graph):
+    report = graph.get(dg.AssetKey(["reports", "financial_summary"]))
+    assert report.parent_keys == {dg.AssetKey(["dbt_lana_marts", "financial_summary"])}
+
+
+def test_daily_job_covers_everything_and_is_scheduled_at_two(graph):
+    job = defs.resolve_job_def("lana_dw_daily")
+    assert job.asset_layer.selected_asset_keys == {
+        n.key for n in graph.asset_nodes if n.is_materializable
+    }
+    schedule = defs.resolve_schedule_def("lana_dw_daily_schedule")
+    assert (schedule.cron_schedule, schedule.execution_timezone) == ("0 2 * * *", "UTC")
+    assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+
+
+def test_warehouse_writers_share_one_pool(graph):
+    """DuckDB takes one writer: EL, dbt and reports all queue on the same pool."""
+    pools = {
+        node.pools and next(iter(node.pools))
+        for node in graph.asset_nodes
+        if node.is_materializable
+    }
+    assert pools == {DUCKDB_POOL}
+
+
+@pytest.mark.parametrize(
+    ("dsn", "url"),
+    [
+        ("postgresql://postgres@127.0.0.1:5432/lana", "postgresql://postgres:@127.0.0.1:5432/lana"),
+        (
+            "postgres://u:s%40cret@db/lana?sslmode=require",
+            "postgresql://u:s%40cret@db:5432/lana?sslmode=require",
+        ),
+        (
+            "host=127.0.0.1 port=55432 user=postgres dbname=lana",
+            "postgresql://postgres:@127.0.0.1:55432/lana",
+        ),
+        (
+            "host=/var/run/postgresql user=lana dbname=lana",
+            "postgresql://lana:@:5432/lana?host=%2Fvar%2Frun%2Fpostgresql",
+        ),
+    ],
+)
+def test_tap_postgres_url_always_names_a_password(dsn, url):
+    assert tap_postgres_url(dsn) == url
+
+
+@pytest.mark.parametrize(
+    ("dsn", "message"),
+    [
+        ("mysql://u@h/db", "not a valid PostgreSQL DSN"),
+        ("host=127.0.0.1 dbname=lana", "must name user"),
+        ("postgresql:///lana", "must name host, user"),
+    ],
+)
+def test_tap_postgres_url_rejects_what_tap_postgres_cannot_use(dsn, message):
+    with pytest.raises(ValueError, match=message):
+        tap_postgres_url(dsn)
