@@ -35,9 +35,6 @@ def _latest(table: str) -> str:
 # Independent of dbt: the bank's figures straight from the source tables, in exact cents.
 SOURCE_FIGURES = {
     "customers": "select count(*) from core_customers",
-    "active_customers": f"""
-        select count(*) from {_latest("core_customer_events_rollup")} c
-        where coalesce(c.status, 'active') = 'active'""",
     "disbursed_cents": f"""
         select coalesce(sum(amount), 0) from {_latest("core_disbursal_events_rollup")} d
         where d.is_settled""",
@@ -52,7 +49,6 @@ SOURCE_FIGURES = {
 
 MART_FIGURES = {
     "customers": "select count(*) from dbt_lana_marts.dim_customers",
-    "active_customers": "select count(*) from dbt_lana_marts.dim_customers where status = 'ACTIVE'",
     "disbursed_cents": "select sum(disbursed_usd) * 100 from dbt_lana_marts.fct_facilities",
     "paid_cents": "select coalesce(sum(amount_usd), 0) * 100 from dbt_lana_marts.fct_payments",
     "deposits_cents": "select sum(total_deposits_usd) * 100 from dbt_lana_marts.dim_customers",
@@ -60,6 +56,30 @@ MART_FIGURES = {
         "select sum(total_withdrawals_usd) * 100 from dbt_lana_marts.dim_customers"
     ),
 }
+
+# Customers per status: Lana's active (or never set) / frozen / closed.
+SOURCE_STATUSES = f"""
+    select case coalesce(status, 'active')
+               when 'active' then 'ACTIVE'
+               when 'frozen' then 'SUSPENDED'
+               when 'closed' then 'INACTIVE'
+           end, count(*)
+    from {_latest("core_customer_events_rollup")} c group by 1
+"""
+
+# Confirmed deposits minus confirmed withdrawals per customer, in cents.
+SOURCE_NET_DEPOSITS = f"""
+    select a.account_holder_id::text, coalesce(sum(m.amount), 0)
+    from {_latest("core_deposit_account_events_rollup")} a
+    left join (
+        select deposit_account_id, amount from {_latest("core_deposit_events_rollup")} d
+        where status = 'Confirmed'
+        union all
+        select deposit_account_id, -amount from {_latest("core_withdrawal_events_rollup")} w
+        where status = 'Confirmed'
+    ) m on m.deposit_account_id = a.id
+    group by 1
+"""
 
 # Deposit balance per customer from the source: confirmed deposits − confirmed withdrawals
 # + settled disbursals credited to the account − payments taken from it.
@@ -94,6 +114,14 @@ def _source(dsn: str, sql: str):
         return con.execute(sql).fetchall()
 
 
+def _assert_per_customer(marts: list[tuple], source: list[tuple]) -> None:
+    """Same amount for every customer with a deposit account; zero for the others."""
+    expected = {customer: Decimal(cents) for customer, cents in source}
+    got = {customer: Decimal(cents or 0) for customer, cents in marts}
+    assert {c: got.get(c) for c in expected} == expected
+    assert all(v == 0 for c, v in got.items() if c not in expected)
+
+
 def _run_pipeline() -> dg.ExecuteInProcessResult:
     result = defs.resolve_job_def("lana_dw_daily").execute_in_process(
         instance=dg.DagsterInstance.ephemeral(), raise_on_error=False
@@ -121,17 +149,20 @@ def _check_warehouse_matches_source(dsn: str, warehouse) -> dict[str, int]:
             got = con.execute(MART_FIGURES[name]).fetchone()[0]
             assert (name, Decimal(got)) == (name, Decimal(expected))
 
-        marts = dict(
-            con.execute(
-                "select customer_id::varchar, deposit_balance_usd * 100"
-                " from dbt_lana_marts.dim_customers"
-            ).fetchall()
-        )
-    source = dict(_source(dsn, SOURCE_BALANCES))
-    assert {c: Decimal(v) for c, v in marts.items() if c in source} == {
-        c: Decimal(v) for c, v in source.items()
-    }
-    assert set(source) <= set(marts)
+        statuses = con.execute(
+            "select status, count(*) from dbt_lana_marts.dim_customers group by 1"
+        ).fetchall()
+        net_deposits = con.execute(
+            "select customer_id::varchar, (total_deposits_usd - total_withdrawals_usd) * 100"
+            " from dbt_lana_marts.dim_customers"
+        ).fetchall()
+        balances = con.execute(
+            "select customer_id::varchar, deposit_balance_usd * 100"
+            " from dbt_lana_marts.dim_customers"
+        ).fetchall()
+    assert dict(statuses) == dict(_source(dsn, SOURCE_STATUSES))
+    _assert_per_customer(net_deposits, _source(dsn, SOURCE_NET_DEPOSITS))
+    _assert_per_customer(balances, _source(dsn, SOURCE_BALANCES))
     return raw_counts
 
 

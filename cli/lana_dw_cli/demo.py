@@ -1,57 +1,24 @@
 """`lana-dw demo`: the whole pipeline on the embedded defaults, twice, with a week in between."""
 
 import os
+import re
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import click
 import duckdb
 import psycopg
 from lana_sandbox import pg
+from psycopg import conninfo
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 
-
-def _redact(dsn: str) -> str:
-    """The DSN without its password, for printing."""
-    parts = urlsplit(dsn)
-    if parts.password:
-        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-        return urlunsplit(parts._replace(netloc=netloc))
-    return dsn
-
-
-def _bank_exists(dsn: str) -> bool:
-    with psycopg.connect(dsn) as con:
-        return con.execute("select to_regnamespace('lana_sandbox') is not null").fetchone()[0]
-
-
-def _run(cmd: list[str], env: dict[str, str], cwd: Path = REPO_ROOT) -> None:
-    click.secho(f"$ {' '.join(cmd)}", fg="cyan", err=True)
-    subprocess.run(cmd, cwd=cwd, env=env, check=True)
-
-
-def _pipeline(env: dict[str, str]) -> float:
-    started = time.monotonic()
-    _run(
-        [
-            str(BIN / "dagster"),
-            "job",
-            "execute",
-            "-m",
-            "lana_dw.definitions",
-            "-j",
-            "lana_dw_daily",
-        ],
-        env,
-        cwd=REPO_ROOT / "dagster",
-    )
-    return time.monotonic() - started
-
+# Dagster event lines worth showing while the job runs; everything goes to the log file.
+PROGRESS = re.compile(r" - (STEP_START|STEP_SUCCESS|STEP_FAILURE|RUN_SUCCESS|RUN_FAILURE) - ")
 
 HEADLINES = {
     "customers": "select count(*) from dbt_lana_marts.dim_customers",
@@ -63,6 +30,45 @@ HEADLINES = {
 }
 
 
+def _redact(dsn: str) -> str:
+    """The DSN without its password, for printing."""
+    params = conninfo.conninfo_to_dict(dsn)
+    if params.get("password"):
+        params["password"] = "***"
+    return conninfo.make_conninfo(**params)
+
+
+def _bank_exists(dsn: str) -> bool:
+    with psycopg.connect(dsn) as con:
+        return con.execute("select to_regnamespace('lana_sandbox') is not null").fetchone()[0]
+
+
+def _run(cmd: list[str], env: dict[str, str], log: Path, cwd: Path = REPO_ROOT) -> None:
+    """Run a step: its whole output goes to `log`, progress lines to the terminal."""
+    click.secho(
+        f"$ {' '.join(Path(cmd[0]).name if i == 0 else c for i, c in enumerate(cmd))}",
+        fg="cyan",
+        err=True,
+    )
+    with (
+        log.open("a", encoding="utf-8") as out,
+        subprocess.Popen(
+            cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        ) as proc,
+    ):
+        for line in proc.stdout:
+            out.write(line)
+            if PROGRESS.search(line):
+                step = line.split(" - ")[-2:]
+                click.echo(f"  {step[0]:<13} {step[1].strip()}", err=True)
+    if proc.returncode != 0:
+        tail = "".join(log.read_text(encoding="utf-8").splitlines(keepends=True)[-30:])
+        click.echo(tail, err=True)
+        raise click.ClickException(
+            f"{Path(cmd[0]).name} failed with exit code {proc.returncode}; full log: {log}"
+        )
+
+
 def _headlines(warehouse: Path) -> list[tuple[str, object]]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return [(label, con.execute(sql).fetchone()[0] or 0) for label, sql in HEADLINES.items()]
@@ -71,16 +77,23 @@ def _headlines(warehouse: Path) -> list[tuple[str, object]]:
 @click.command()
 @click.option("--customers", default=300, show_default=True, help="Customers of a new demo bank.")
 @click.option("--days", default=365, show_default=True, help="History of a new demo bank, in days.")
-@click.option(
-    "--more-days", default=7, show_default=True, help="Days simulated between the two runs."
-)
-@click.option("--seed", default=42, show_default=True)
+@click.option("--more-days", default=7, show_default=True, help="Days simulated between runs.")
+@click.option("--seed", default=42, show_default=True, help="Seed of the simulated bank.")
 def demo(customers: int, days: int, more_days: int, seed: int) -> None:
-    """Build a sandbox bank, run the whole pipeline, add a week, run it again, show the results."""
+    """Build a sandbox bank, run the whole pipeline, add a week, run it again, show the results.
+
+    Run again, it continues the same bank (source in LANA_PG_DSN, else the private server
+    under .lana/pg) and the same warehouse.
+    """
     env = dict(os.environ)
     env.setdefault("DAGSTER_HOME", str(REPO_ROOT / "dagster" / "dagster_home"))
     env.setdefault("LANA_DUCKDB_PATH", str(REPO_ROOT / "warehouse" / "lana.duckdb"))
     env.setdefault("LANA_REPORTS_DIR", str(REPO_ROOT / "reports"))
+    log_dir = REPO_ROOT / ".lana" / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log = log_dir / f"demo-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.log"
+    click.echo(f"lana-dw demo: full log in {log}", err=True)
+
     if not env.get("LANA_PG_DSN"):
         click.echo("LANA_PG_DSN is not set: using the private PostgreSQL under .lana/pg", err=True)
         env["LANA_PG_DSN"] = pg.ensure_server(root=REPO_ROOT / ".lana" / "pg")
@@ -88,24 +101,18 @@ def demo(customers: int, days: int, more_days: int, seed: int) -> None:
     pg.ensure_database(dsn)
 
     lana = str(BIN / "lana-dw")
+    simulate = [lana, "sandbox", "simulate", "--seed", str(seed), "--quiet"]
     if not _bank_exists(dsn):
-        _run(
-            [
-                lana,
-                "sandbox",
-                "simulate",
-                "--customers",
-                str(customers),
-                "--days",
-                str(days),
-                "--seed",
-                str(seed),
-            ],
-            env,
-        )
-    first = _pipeline(env)
-    _run([lana, "sandbox", "simulate", "--days", str(more_days), "--seed", str(seed)], env)
-    second = _pipeline(env)
+        _run([*simulate, "--customers", str(customers), "--days", str(days)], env, log)
+    pipeline = [str(BIN / "dagster"), "job", "execute", "-m", "lana_dw.definitions"]
+    pipeline += ["-j", "lana_dw_daily"]
+    started = time.monotonic()
+    _run(pipeline, env, log, cwd=REPO_ROOT / "dagster")
+    first = time.monotonic() - started
+    _run([*simulate, "--days", str(more_days)], env, log)
+    started = time.monotonic()
+    _run(pipeline, env, log, cwd=REPO_ROOT / "dagster")
+    second = time.monotonic() - started
 
     warehouse = Path(env["LANA_DUCKDB_PATH"])
     click.echo("")
@@ -113,7 +120,8 @@ def demo(customers: int, days: int, more_days: int, seed: int) -> None:
     click.echo(f"  source      {_redact(dsn)}")
     click.echo(f"  warehouse   {warehouse}  (schemas lana_raw, dbt_lana, dbt_lana_marts)")
     click.echo(f"  report      {Path(env['LANA_REPORTS_DIR']) / 'financial_summary.csv'}")
-    click.echo(f"  pipeline    first run {first:.0f} s, incremental run {second:.0f} s")
+    click.echo(f"  log         {log}")
+    click.echo(f"  pipeline    first run {first:.0f} s, after one more week {second:.0f} s")
     for label, value in _headlines(warehouse):
-        click.echo(f"  {label:<24}{value:>16,}")
+        click.echo(f"  {label:<28}{value:>16,}")
     click.echo("  browse it:  make ui  →  http://127.0.0.1:3000")

@@ -5,6 +5,9 @@ from lana_dw.definitions import defs
 from lana_dw.defs.lana_el.assets import LANA_TABLES
 from lana_dw.defs.shared.resources import DUCKDB_POOL, tap_postgres_url
 
+import os
+from pathlib import Path
+
 import dagster as dg
 
 
@@ -88,3 +91,31 @@ def test_tap_postgres_url_always_names_a_password(dsn, url):
 def test_tap_postgres_url_rejects_what_tap_postgres_cannot_use(dsn, message):
     with pytest.raises(ValueError, match=message):
         tap_postgres_url(dsn)
+
+
+SNAPSHOT = Path(__file__).parent / "definitions.snapshot.txt"
+
+
+def _describe() -> str:
+    graph = defs.resolve_asset_graph()
+    lines = ["# assets"]
+    lines += sorted(n.key.to_user_string() for n in graph.asset_nodes if n.is_materializable)
+    lines += ["# jobs"] + sorted(
+        j.name for j in defs.resolve_all_job_defs() if j.name != "__ASSET_JOB"
+    )
+    lines += ["# schedules"] + sorted(
+        f"{s.name} {s.cron_schedule} {s.execution_timezone} -> {s.job_name}"
+        for s in map(defs.resolve_schedule_def, (s.name for s in defs.schedules or []))
+    )
+    lines += ["# sensors"] + sorted(s.name for s in defs.sensors or [])
+    return "\n".join(lines) + "\n"
+
+
+def test_definitions_snapshot():
+    """What the code location offers, reviewed as a diff. LANA_UPDATE_SNAPSHOTS=1 rewrites it."""
+    current = _describe()
+    if os.environ.get("LANA_UPDATE_SNAPSHOTS") == "1":
+        SNAPSHOT.write_text(current)
+    assert current == SNAPSHOT.read_text(), (
+        "definitions changed: review, then rerun with LANA_UPDATE_SNAPSHOTS=1"
+    )

@@ -6,6 +6,8 @@ daily_pipeline_job = dg.define_asset_job(
     name="lana_dw_daily",
     selection=dg.AssetSelection.all(),
     description="Meltano EL of every source, dbt build (models and tests), report files.",
+    # The steps queue on one DuckDB pool anyway; one process saves a Python start-up per step.
+    executor_def=dg.in_process_executor,
 )
 
 daily_pipeline_schedule = dg.ScheduleDefinition(
