@@ -1,12 +1,11 @@
-"""Fixtures: the shared reference files. Databases come from the root conftest (`make_db`)."""
+"""Fixtures: Lana's contract (sandbox/reference). Databases come from the root conftest."""
 
-import os
 from pathlib import Path
 
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-REFERENCE = Path(os.environ.get("LANA_SHARED_DIR", REPO_ROOT.parent / "shared")) / "reference"
+REFERENCE = REPO_ROOT / "sandbox" / "reference"
 
 
 @pytest.fixture
@@ -17,5 +16,5 @@ def db(make_db) -> str:
 @pytest.fixture(scope="session")
 def reference() -> Path:
     if not (REFERENCE / "lana-source.md").exists():
-        pytest.fail(f"the shared reference is missing at {REFERENCE} (set LANA_SHARED_DIR)")
+        pytest.fail(f"Lana's contract is missing at {REFERENCE}")
     return REFERENCE
