@@ -6,7 +6,7 @@ week of new bank activity must load exactly the new source rows and agree again.
 """
 
 import csv
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import duckdb
@@ -14,6 +14,8 @@ import psycopg
 import pytest
 from lana_dw.definitions import defs
 from lana_dw.defs.lana_el.assets import LANA_TABLES
+from lana_sandbox.fake_bitfinex.clock import SystemClock
+from lana_sandbox.fake_bitfinex.server import FakeBitfinex
 from lana_sandbox.simulate import simulate
 
 import dagster as dg
@@ -167,7 +169,18 @@ def _check_warehouse_matches_source(dsn: str, warehouse) -> dict[str, int]:
 
 
 @pytest.fixture
-def pipeline_env(fresh_database, tmp_path, monkeypatch):
+def bitfinex(monkeypatch):
+    """The fake Bitfinex on the real clock; tap-bitfinex starts two hours back on a first run."""
+    with FakeBitfinex(seed=SEED, clock=SystemClock()) as fake:
+        start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
+        monkeypatch.setenv("BITFINEX_BASE_URL", fake.base_url)
+        monkeypatch.setenv("BITFINEX_START_DATE", start.isoformat())
+        fake.first_run_start_ms = int(start.timestamp() * 1000)
+        yield fake
+
+
+@pytest.fixture
+def pipeline_env(fresh_database, bitfinex, tmp_path, monkeypatch):
     """Point every tool at a fresh source database and a warehouse, state and reports in tmp."""
     monkeypatch.setenv("LANA_PG_DSN", fresh_database)
     monkeypatch.setenv("LANA_DUCKDB_PATH", str(tmp_path / "lana.duckdb"))
@@ -176,13 +189,30 @@ def pipeline_env(fresh_database, tmp_path, monkeypatch):
     return fresh_database, tmp_path
 
 
-def test_pipeline_end_to_end_and_incremental(pipeline_env):
+def _check_prices_match_bitfinex(warehouse, fake: FakeBitfinex, snapshots: int) -> None:
+    """Every trade Bitfinex has from the start to the last loaded one, once, to the satoshi."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        ids, last_mts, amount = con.execute(
+            "select list(id order by id), max(mts), sum(amount) from lana_raw.bitfinex_trades"
+        ).fetchone()
+        (tickers,) = con.execute("select count(*) from lana_raw.bitfinex_ticker").fetchone()
+        (books,) = con.execute(
+            "select count(distinct requested_at) from lana_raw.bitfinex_order_book"
+        ).fetchone()
+    truth = fake.market.trades("tBTCUSD", fake.first_run_start_ms, last_mts)
+    assert ids == sorted(t.id for t in truth)
+    assert amount * 100_000_000 == sum(t.amount for t in truth)
+    assert (tickers, books) == (snapshots, snapshots)
+
+
+def test_pipeline_end_to_end_and_incremental(pipeline_env, bitfinex):
     dsn, tmp_path = pipeline_env
     warehouse = tmp_path / "lana.duckdb"
     simulate(dsn, customers=50, days=90, seed=SEED)
 
     _run_pipeline()
     first = _check_warehouse_matches_source(dsn, warehouse)
+    _check_prices_match_bitfinex(warehouse, bitfinex, snapshots=1)
     assert first["core_customer_events"] > 0 and first["core_disbursal_events"] > 0
 
     report = tmp_path / "reports" / "financial_summary.csv"
@@ -198,6 +228,7 @@ def test_pipeline_end_to_end_and_incremental(pipeline_env):
     before = datetime.now(UTC)
     _run_pipeline()
     second = _check_warehouse_matches_source(dsn, warehouse)
+    _check_prices_match_bitfinex(warehouse, bitfinex, snapshots=2)
     new_rows = {t: second[t] - first[t] for t in LANA_TABLES}
     assert sum(new_rows.values()) > 0, "the week added no source rows; the test proves nothing"
     with duckdb.connect(str(warehouse), read_only=True) as con:

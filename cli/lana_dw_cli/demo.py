@@ -5,7 +5,9 @@ import re
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -27,6 +29,10 @@ HEADLINES = {
         "select sum(principal_outstanding_usd) from dbt_lana_marts.fct_facilities"
     ),
     "deposits held (USD)": "select sum(deposit_balance_usd) from dbt_lana_marts.dim_customers",
+    "BTC/USD last (Bitfinex)": (
+        "select last_price from lana_raw.bitfinex_ticker order by requested_at desc limit 1"
+    ),
+    "BTC/USD trades loaded": "select count(*) from lana_raw.bitfinex_trades",
 }
 
 
@@ -69,6 +75,24 @@ def _run(cmd: list[str], env: dict[str, str], log: Path, cwd: Path = REPO_ROOT) 
         )
 
 
+@contextmanager
+def _fake_bitfinex(env: dict[str, str], seed: int) -> Iterator[None]:
+    """Serve the sandbox's Bitfinex for the demo unless BITFINEX_BASE_URL names a real one."""
+    if env.get("BITFINEX_BASE_URL"):
+        yield
+        return
+    cmd = [sys.executable, "-m", "lana_sandbox.fake_bitfinex", "--port", "0"]
+    with subprocess.Popen([*cmd, "--seed", str(seed)], stdout=subprocess.PIPE, text=True) as proc:
+        try:
+            env["BITFINEX_BASE_URL"] = proc.stdout.readline().strip()
+            if not env["BITFINEX_BASE_URL"].startswith("http"):
+                raise click.ClickException("the sandbox Bitfinex server did not start")
+            click.echo(f"Bitfinex: the sandbox server at {env['BITFINEX_BASE_URL']}", err=True)
+            yield
+        finally:
+            proc.terminate()
+
+
 def _headlines(warehouse: Path) -> list[tuple[str, object]]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return [(label, con.execute(sql).fetchone()[0] or 0) for label, sql in HEADLINES.items()]
@@ -104,15 +128,19 @@ def demo(customers: int, days: int, more_days: int, seed: int) -> None:
     simulate = [lana, "sandbox", "simulate", "--seed", str(seed), "--quiet"]
     if not _bank_exists(dsn):
         _run([*simulate, "--customers", str(customers), "--days", str(days)], env, log)
+    # A first price load reaches back a day (later runs continue from their bookmark).
+    first_price = datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)
+    env.setdefault("BITFINEX_START_DATE", first_price.isoformat())
     pipeline = [str(BIN / "dagster"), "job", "execute", "-m", "lana_dw.definitions"]
     pipeline += ["-j", "lana_dw_daily"]
-    started = time.monotonic()
-    _run(pipeline, env, log, cwd=REPO_ROOT / "dagster")
-    first = time.monotonic() - started
-    _run([*simulate, "--days", str(more_days)], env, log)
-    started = time.monotonic()
-    _run(pipeline, env, log, cwd=REPO_ROOT / "dagster")
-    second = time.monotonic() - started
+    with _fake_bitfinex(env, seed):
+        started = time.monotonic()
+        _run(pipeline, env, log, cwd=REPO_ROOT / "dagster")
+        first = time.monotonic() - started
+        _run([*simulate, "--days", str(more_days)], env, log)
+        started = time.monotonic()
+        _run(pipeline, env, log, cwd=REPO_ROOT / "dagster")
+        second = time.monotonic() - started
 
     warehouse = Path(env["LANA_DUCKDB_PATH"])
     click.echo("")

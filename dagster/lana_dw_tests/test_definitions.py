@@ -1,12 +1,13 @@
 """The code location loads and is wired the way the docs say: EL → dbt → reports, daily at 02:00."""
 
-import pytest
-from lana_dw.definitions import defs
-from lana_dw.defs.lana_el.assets import LANA_TABLES
-from lana_dw.defs.shared.resources import DUCKDB_POOL, tap_postgres_url
-
 import os
 from pathlib import Path
+
+import pytest
+from lana_dw.definitions import defs
+from lana_dw.defs.bitfinex.assets import BITFINEX_TABLES
+from lana_dw.defs.lana_el.assets import LANA_TABLES
+from lana_dw.defs.shared.resources import DUCKDB_POOL, tap_postgres_url
 
 import dagster as dg
 
@@ -18,9 +19,15 @@ def graph():
 
 def test_every_selected_table_is_an_asset_in_lana_raw(graph):
     raw = {k for k in graph.get_all_asset_keys() if k.path[0] == "lana_raw"}
-    assert raw == {dg.AssetKey(["lana_raw", t]) for t in LANA_TABLES}
+    assert raw == {dg.AssetKey(["lana_raw", t]) for t in [*LANA_TABLES, *BITFINEX_TABLES]}
     assert len(LANA_TABLES) == 21
     assert "core_public_ids" in LANA_TABLES
+    assert BITFINEX_TABLES == [
+        "bitfinex_ticker",
+        "bitfinex_trades",
+        "bitfinex_candles",
+        "bitfinex_order_book",
+    ]
 
 
 def test_dbt_sources_are_the_el_assets(graph):
@@ -46,6 +53,15 @@ def test_daily_job_covers_everything_and_is_scheduled_at_two(graph):
     schedule = defs.resolve_schedule_def("lana_dw_daily_schedule")
     assert (schedule.cron_schedule, schedule.execution_timezone) == ("0 2 * * *", "UTC")
     assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+
+
+def test_prices_every_ten_minutes_load_only_bitfinex():
+    job = defs.resolve_job_def("bitfinex_prices")
+    assert job.asset_layer.selected_asset_keys == {
+        dg.AssetKey(["lana_raw", t]) for t in BITFINEX_TABLES
+    }
+    schedule = defs.resolve_schedule_def("bitfinex_prices_every_10_minutes")
+    assert schedule.cron_schedule == "*/10 * * * *"
 
 
 def test_warehouse_writers_share_one_pool(graph):
