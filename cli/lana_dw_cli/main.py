@@ -2,6 +2,7 @@
 their own tools' CLIs (meltano, dbt, dagster); this holds the verbs of our own."""
 
 import click
+from lana_access.cli import access
 from lana_sandbox.cli import cli as sandbox_cli
 
 from lana_dw_cli.demo import demo
@@ -15,3 +16,4 @@ def cli() -> None:
 
 cli.add_command(sandbox_cli, "sandbox")
 cli.add_command(demo)
+cli.add_command(access, "access")

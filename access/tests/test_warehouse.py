@@ -1,0 +1,313 @@
+"""The roles on a real warehouse: a simulated bank, lana_raw loaded by the loader's identity,
+the dbt models built by dbt's identity (`dbt run --target postgres`), then a login per role.
+
+The order is the production one: `apply` on an empty database first, then the tools build
+everything, then the readers read: what they may read they get through default privileges,
+without a second apply.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+import yaml
+from lana_access import postgres
+from lana_access.config import AccessConfig, load
+from lana_sandbox.simulate import simulate
+from psycopg import conninfo, sql
+
+REPO = Path(__file__).resolve().parents[2]
+DBT_PROJECT = REPO / "dagster" / "dbt"
+MARTS = [
+    "dim_customers",
+    "fct_disbursals",
+    "fct_facilities",
+    "fct_payments",
+    "fct_transactions",
+    "financial_summary",
+]
+REPORT_VIEW = "report_test_monthly_deposits"
+# One relation per schema, to show each schema is refused as a whole.
+SAMPLES = {
+    "lana_raw": "core_party_events_rollup",
+    "dbt_lana": "stg_lana__parties",
+    "dbt_lana_marts": "dim_customers",
+    "dbt_lana_marts_masked": "dim_customers",
+    "dbt_lana_reports": REPORT_VIEW,
+}
+
+
+@dataclass
+class Warehouse:
+    dsn: str
+    file: Path
+    env: dict[str, str]
+    config: AccessConfig
+    first_apply: subprocess.CompletedProcess
+    dbt_dir: Path  # dbt's target and logs, kept so that the next run parses partially
+
+
+def _raw_tables() -> list[str]:
+    sources = yaml.safe_load((DBT_PROJECT / "models/staging/_lana__sources.yml").read_text())
+    return [table["name"] for table in sources["sources"][0]["tables"]]
+
+
+def load_raw(source_dsn: str, conn: psycopg.Connection) -> None:
+    """What the loader does: the source tables into lana_raw plus the _sdc_* columns."""
+    with psycopg.connect(source_dsn) as source:
+        for table in _raw_tables():
+            columns = source.execute(
+                """select attname, format_type(atttypid, atttypmod) from pg_attribute
+                   where attrelid = %s::regclass and attnum > 0 and not attisdropped
+                   order by attnum""",
+                (f"public.{table}",),
+            ).fetchall()
+            conn.execute(
+                sql.SQL(
+                    "create table {} ({}, _sdc_batched_at timestamptz not null default now(), "
+                    "_sdc_sequence bigint not null default 0, _sdc_deleted_at timestamptz)"
+                ).format(
+                    sql.Identifier("lana_raw", table),
+                    sql.SQL(", ").join(
+                        sql.SQL("{} {}").format(sql.Identifier(n), sql.SQL(t)) for n, t in columns
+                    ),
+                )
+            )
+            names = sql.SQL(", ").join(sql.Identifier(n) for n, _ in columns)
+            copy_out = sql.SQL("copy {} ({}) to stdout (format binary)").format(
+                sql.Identifier("public", table), names
+            )
+            copy_in = sql.SQL("copy {} ({}) from stdin (format binary)").format(
+                sql.Identifier("lana_raw", table), names
+            )
+            with source.cursor().copy(copy_out) as out, conn.cursor().copy(copy_in) as into:
+                for chunk in out:
+                    into.write(chunk)
+
+
+def dbt(dsn: str, env: dict[str, str], tmp: Path, *args: str) -> str:
+    """dbt against the warehouse; the profile logs in as LANA_DW_DBT_USER from env."""
+    info = conninfo.conninfo_to_dict(dsn)
+    run_env = {
+        **env,
+        "LANA_DW_PG_HOST": str(info.get("host", "127.0.0.1")),
+        "LANA_DW_PG_PORT": str(info.get("port", "5432")),
+        "LANA_DW_PG_DATABASE": str(info["dbname"]),
+        "LANA_DW_PG_USER": "nobody-dbt-must-use-LANA_DW_DBT_USER",
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    result = subprocess.run(
+        [
+            str(REPO / ".venv" / "bin" / "dbt"),
+            *args,
+            "--profiles-dir",
+            ".",
+            "--target",
+            "postgres",
+            "--target-path",
+            str(tmp / "target"),
+            "--log-path",
+            str(tmp / "logs"),
+        ],
+        cwd=DBT_PROJECT,
+        env=run_env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def warehouse(new_database, setup, login, lana_dw, tmp_path_factory) -> Warehouse:
+    source = new_database()
+    simulate(source, customers=50, days=90, seed=7)
+    dsn = new_database()
+    file = setup.write_file()
+    env = setup.environ()
+    first = lana_dw(
+        "access", "apply", "--target", "postgres", "--file", str(file), "--dsn", dsn, env=env
+    )
+    assert first.returncode == 0, first.stderr
+    with login(dsn, "meltano") as loader:
+        load_raw(source, loader)
+    dbt_dir = tmp_path_factory.mktemp("dbt")
+    dbt(dsn, env, dbt_dir, "run")
+    # A report view as the reports issue will build them (dbt, in dbt_lana_reports).
+    with login(dsn, "dbt") as transformer:
+        transformer.execute(
+            f"create view dbt_lana_reports.{REPORT_VIEW} as "
+            "select month_start, deposits_usd from dbt_lana_marts.financial_summary"
+        )
+    return Warehouse(dsn, file, env, load(file), first, dbt_dir)
+
+
+def test_first_apply_creates_roles_and_schemas_and_never_prints_a_password(warehouse, setup):
+    out = warehouse.first_apply.stdout
+    assert f'CREATE ROLE "{setup.role("lana_analyst")}" NOLOGIN' in out
+    assert f'CREATE ROLE "{setup.user("dbt")}" LOGIN' in out
+    assert "PASSWORD '***' /* from $LANA_DW_DBT_PASSWORD */" in out
+    assert 'CREATE SCHEMA "dbt_lana_marts_masked"' in out
+    for password in setup.passwords.values():
+        assert password not in out
+        assert password not in warehouse.first_apply.stderr
+
+
+def test_the_tools_own_what_they_build(warehouse, setup):
+    with psycopg.connect(warehouse.dsn) as conn:
+        owners = dict(
+            conn.execute(
+                """select n.nspname || '.' || c.relname, pg_get_userbyid(c.relowner)
+                   from pg_class c join pg_namespace n on n.oid = c.relnamespace
+                   where n.nspname = any(%s) and c.relkind in ('r', 'v')""",
+                (list(SAMPLES),),
+            ).fetchall()
+        )
+    assert owners["lana_raw.core_party_events_rollup"] == setup.role("lana_loader")
+    assert owners["dbt_lana_marts.dim_customers"] == setup.role("lana_transformer")
+    assert owners["dbt_lana_marts_masked.dim_customers"] == setup.role("lana_transformer")
+    assert len([r for r in owners if r.startswith("dbt_lana_marts_masked.")]) == len(MARTS)
+
+
+def test_engineer_reads_everything_including_personal_data(warehouse, login):
+    with login(warehouse.dsn, "engineer") as engineer:
+        for schema, relation in SAMPLES.items():
+            count = engineer.execute(f"select count(*) from {schema}.{relation}").fetchone()[0]
+            assert count > 0, f"{schema}.{relation} is empty"
+        emails = engineer.execute("select email from dbt_lana_marts.dim_customers").fetchall()
+        assert emails and all("@" in e for (e,) in emails)
+        names = engineer.execute("select first_name from dbt_lana.stg_lana__parties").fetchall()
+        assert names and all(n for (n,) in names)
+        # Full access: the engineer may change what the tools built.
+        engineer.execute("create table dbt_lana_marts.engineer_scratch (n int)")
+        engineer.execute("drop table dbt_lana_marts.engineer_scratch")
+
+
+def test_analyst_reads_every_mart_with_personal_columns_hashed(warehouse, login):
+    personal = set(warehouse.config.personal_data.columns)
+    with login(warehouse.dsn, "engineer") as engineer, login(warehouse.dsn, "analyst") as analyst:
+        for mart in MARTS:
+            full = engineer.execute(f"select count(*) from dbt_lana_marts.{mart}").fetchone()[0]
+            seen = analyst.execute(f"select count(*) from dbt_lana_marts_masked.{mart}")
+            assert seen.fetchone()[0] == full > 0
+        columns = {
+            c
+            for (c,) in analyst.execute(
+                "select column_name from information_schema.columns "
+                "where table_schema = 'dbt_lana_marts_masked'"
+            )
+        }
+        assert "customer_id" in columns and "email_hash" in columns
+        assert not columns & personal
+        expected = dict(
+            engineer.execute(
+                "select customer_id, md5(lower(email)) from dbt_lana_marts.dim_customers"
+            ).fetchall()
+        )
+        hashed = dict(
+            analyst.execute(
+                "select customer_id, email_hash from dbt_lana_marts_masked.dim_customers"
+            ).fetchall()
+        )
+        assert hashed == expected
+        emails = {e for (e,) in engineer.execute("select email from dbt_lana_marts.dim_customers")}
+        assert not emails & set(hashed.values())
+
+
+@pytest.mark.parametrize(
+    ("key", "allowed"),
+    [
+        ("analyst", {"dbt_lana_marts_masked"}),
+        ("generate_es_reports", {"dbt_lana_reports"}),
+        ("meltano", {"lana_raw"}),
+        ("dbt", set(SAMPLES)),
+    ],
+)
+def test_each_role_is_refused_every_other_schema(warehouse, login, refused, key, allowed):
+    with login(warehouse.dsn, key) as conn:
+        for schema, relation in SAMPLES.items():
+            query = f"select count(*) from {schema}.{relation}"
+            if schema in allowed:
+                assert conn.execute(query).fetchone()[0] > 0
+            else:
+                assert refused(conn, query) == f"permission denied for schema {schema}"
+
+
+def test_readers_cannot_write_and_writers_stay_in_their_schemas(warehouse, login, refused):
+    with login(warehouse.dsn, "analyst") as analyst:
+        assert (
+            refused(analyst, "create view dbt_lana_marts_masked.mine as select 1 as n")
+            == "permission denied for schema dbt_lana_marts_masked"
+        )
+    with login(warehouse.dsn, "generate_es_reports") as reporting:
+        assert (
+            refused(reporting, f"delete from dbt_lana_reports.{REPORT_VIEW}")
+            == f"permission denied for view {REPORT_VIEW}"
+        )
+    with login(warehouse.dsn, "meltano") as loader:
+        assert (
+            refused(loader, "create table dbt_lana_marts.fake (n int)")
+            == "permission denied for schema dbt_lana_marts"
+        )
+    with login(warehouse.dsn, "dbt") as transformer:
+        # dbt reads the raw data and never writes it.
+        assert (
+            refused(transformer, "delete from lana_raw.core_public_ids")
+            == "permission denied for table core_public_ids"
+        )
+        assert (
+            refused(transformer, "create table lana_raw.fake (n int)")
+            == "permission denied for schema lana_raw"
+        )
+
+
+def test_second_apply_changes_nothing(warehouse, lana_dw):
+    args = ["--target", "postgres", "--file", str(warehouse.file), "--dsn", warehouse.dsn]
+    planned = lana_dw("access", "plan", *args, env=warehouse.env)
+    assert planned.returncode == 0, planned.stderr
+    assert planned.stdout.rstrip().endswith("-- no changes")
+    applied = lana_dw("access", "apply", *args, env=warehouse.env)
+    assert applied.returncode == 0, applied.stderr
+    assert applied.stdout.rstrip().endswith("-- no changes"), applied.stdout
+
+
+def _oids(dsn: str) -> dict[str, int]:
+    with psycopg.connect(dsn) as conn:
+        return {
+            schema: conn.execute(
+                "select %s::regclass::oid", (f"{schema}.dim_customers",)
+            ).fetchone()[0]
+            for schema in ("dbt_lana_marts", "dbt_lana_marts_masked")
+        }
+
+
+def test_rebuilt_marts_stay_masked_and_readable_without_apply(warehouse, login, refused):
+    with login(warehouse.dsn, "analyst") as analyst:
+        before = analyst.execute("select count(*) from dbt_lana_marts_masked.dim_customers")
+        before = before.fetchone()[0]
+    old = _oids(warehouse.dsn)
+    dbt(
+        warehouse.dsn,
+        warehouse.env,
+        warehouse.dbt_dir,
+        "run",
+        "--select",
+        "dim_customers+",
+    )
+    new = _oids(warehouse.dsn)
+    # dbt replaced both the table and the view: new objects, granted by default privileges.
+    assert all(new[schema] != old[schema] for schema in old)
+    with login(warehouse.dsn, "analyst") as analyst:
+        after = analyst.execute("select count(*) from dbt_lana_marts_masked.dim_customers")
+        assert after.fetchone()[0] == before
+        assert (
+            refused(analyst, "select email from dbt_lana_marts.dim_customers")
+            == "permission denied for schema dbt_lana_marts"
+        )
+    with psycopg.connect(warehouse.dsn) as conn:
+        assert postgres.plan(conn, warehouse.config, warehouse.env).changes == []
