@@ -19,7 +19,7 @@ classifies the reply (apis.md B.5 and C.2):
   4004 clock skew, 4001 token unknown or sandbox/production mix-up); **403** and other 4xx:
   :class:`SumsubError`. Not retried.
 
-Requests are spaced by ``request_interval_seconds`` (300 GETs per 5 s allowed). All waiting
+Requests are spaced by ``request_interval_ms`` (300 GETs per 5 s allowed). All waiting
 goes through the tap's injectable clock. Messages never contain the token or the secret.
 """
 
@@ -267,7 +267,7 @@ class SumsubStream(RESTStream):
                     raise SumsubRateLimitError(
                         f"{exc}; still rate limited after {max_waits} waits "
                         "(rate_limit_max_retries). Sumsub allows 300 GETs per 5 s by default; "
-                        "raise request_interval_seconds."
+                        "raise request_interval_ms."
                     ) from None
                 wait = exc.retry_after if exc.retry_after is not None else default_wait
                 source = "Retry-After" if exc.retry_after is not None else "no Retry-After"

@@ -3,9 +3,11 @@
 Sumsub has no endpoint that lists applicants (apis.md B.3); Lana stores every Sumsub
 webhook in ``inbox_events`` (``payload`` = the webhook body, ``recorded_at`` = when it
 arrived). A *candidate* is one customer (``payload.externalUserId``) with webhooks recorded
-at or after the stream's bookmark: its latest ``recorded_at``, the latest ``applicantId`` and
-the latest webhook type. Candidates are ordered by (``recorded_at``, customer id), the order
-the streams fetch them and move their bookmark.
+at or after the stream's bookmark: its latest ``recorded_at``, and the ``applicantId`` and type
+of that latest webhook (no ``applicantId`` there: the applicant is looked up by
+``externalUserId``, which gives Sumsub's current applicant of the customer). Candidates are
+ordered by (``recorded_at``, customer id), the order the streams fetch them and move their
+bookmark.
 
 Two sources, read once per run (a consistent snapshot, before any record goes out):
 
@@ -64,8 +66,8 @@ def _pg_query(table: str, types: list[str] | None) -> str:
     return f"""
         SELECT payload->>'externalUserId' AS customer_id,
                max(recorded_at) AS recorded_at,
-               (array_agg(payload->>'applicantId' ORDER BY recorded_at DESC, id DESC)
-                  FILTER (WHERE payload->>'applicantId' IS NOT NULL))[1] AS applicant_id,
+               (array_agg(payload->>'applicantId' ORDER BY recorded_at DESC, id DESC))[1]
+                  AS applicant_id,
                (array_agg(payload->>'type' ORDER BY recorded_at DESC, id DESC))[1] AS type
         FROM {table}
         WHERE payload->>'externalUserId' IS NOT NULL
@@ -104,8 +106,7 @@ def read_duckdb(
     sql = f"""
         SELECT payload->>'$.externalUserId' AS customer_id,
                epoch_us(max(recorded_at)) AS recorded_us,
-               arg_max(payload->>'$.applicantId', recorded_at)
-                  FILTER (WHERE payload->>'$.applicantId' IS NOT NULL) AS applicant_id,
+               arg_max(payload->>'$.applicantId', recorded_at) AS applicant_id,
                arg_max(payload->>'$.type', recorded_at) AS type
         FROM {table}
         WHERE payload->>'$.externalUserId' IS NOT NULL

@@ -114,10 +114,10 @@ class TapSumsubApi(Tap):
             ),
         ),
         th.Property(
-            "request_interval_seconds",
-            th.NumberType(minimum=0),
-            default=0.02,
-            description="Minimum seconds between two requests (Sumsub allows 300 GETs per 5 s).",
+            "request_interval_ms",
+            th.IntegerType(minimum=0),
+            default=20,
+            description="Minimum milliseconds between two requests (Sumsub: 300 GETs per 5 s).",
         ),
         th.Property(
             "request_timeout_seconds",
@@ -194,7 +194,7 @@ class TapSumsubApi(Tap):
 
     def wait_turn(self) -> None:
         """Sleep (on the clock) until the next request may go, then claim the slot."""
-        interval = float(self.config.get("request_interval_seconds", 0.02))
+        interval = int(self.config.get("request_interval_ms", 20)) / 1000
         now = self.clock.monotonic()
         if self._last_request is not None and (wait := self._last_request + interval - now) > 0:
             self.clock.sleep(wait)

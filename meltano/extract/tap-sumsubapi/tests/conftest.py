@@ -25,7 +25,7 @@ from lana_sandbox.fake_sumsub import FakeClock, FakeSumsub, insert_webhooks, kyc
 from tap_sumsubapi.tap import TapSumsubApi
 
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
-SEED = 5
+SEED = 1  # every review status, GREEN, RED with RETRY and FINAL, companies
 TOKEN = "sbx:test-app-token-7f3a9c"
 SECRET = "test-secret-key-b41d8e0c"
 CUSTOMERS = [str(uuid.UUID(int=1000 + i)) for i in range(12)]
@@ -94,6 +94,7 @@ def make_config(fake: FakeSumsub, dsn: str, **overrides: t.Any) -> dict:
         "secret_key": SECRET,
         "base_url": fake.base_url,
         "pg_dsn": dsn,
+        "request_interval_ms": 0,  # spacing has its own test; keeps clock.sleeps clean
         **overrides,
     }
 
@@ -151,3 +152,13 @@ def sync(fake: FakeSumsub, bank: Bank) -> t.Callable[..., Run]:
         return run_tap(fake, bank.dsn, **kwargs)
 
     return _sync
+
+
+@pytest.fixture
+def run_on(bank: Bank) -> t.Callable[..., Run]:
+    """``run_on(other_fake, **kwargs)``: one tap run against another fake server."""
+
+    def _run(fake: FakeSumsub, **kwargs: t.Any) -> Run:
+        return run_tap(fake, bank.dsn, **kwargs)
+
+    return _run
