@@ -1,0 +1,283 @@
+"""apply on a small warehouse built by the tools' own identities: the file is edited and the
+grants follow; what someone granted by hand is revoked; personal columns in a schema analysts
+read are refused column by column; passwords and users follow the environment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+from lana_access import postgres
+from lana_access.config import AccessConfig, AccessConfigError, load, resolve_users
+from psycopg import sql
+
+
+@dataclass
+class Small:
+    dsn: str
+    env: dict[str, str]
+    file: Path
+    config: AccessConfig
+
+    def plan(self, config: AccessConfig | None = None, env=None) -> postgres.Plan:
+        with psycopg.connect(self.dsn) as conn:
+            return postgres.plan(conn, config or self.config, env or self.env)
+
+    def apply(self, config: AccessConfig | None = None, env=None) -> postgres.Plan:
+        with psycopg.connect(self.dsn) as conn:
+            return postgres.apply(conn, config or self.config, env or self.env)
+
+    def admin(self, *statements: str) -> None:
+        with psycopg.connect(self.dsn, autocommit=True) as conn:
+            for statement in statements:
+                conn.execute(statement)
+
+
+@pytest.fixture
+def small(new_database, setup, login) -> Small:
+    dsn = new_database()
+    file = setup.write_file()
+    warehouse = Small(dsn, setup.environ(), file, load(file))
+    warehouse.apply()
+    with login(dsn, "dbt") as dbt:
+        dbt.execute(
+            "create table dbt_lana_marts.dim_customers (customer_id int, email text, status text)"
+        )
+        dbt.execute(
+            "insert into dbt_lana_marts.dim_customers values (1, 'ana@example.sv', 'ACTIVE')"
+        )
+        dbt.execute(
+            "create table dbt_lana_marts.financial_summary (month_start date, deposits_usd numeric)"
+        )
+        dbt.execute("insert into dbt_lana_marts.financial_summary values ('2025-01-01', 1250.50)")
+        dbt.execute(
+            "create view dbt_lana_marts_masked.dim_customers as select customer_id, "
+            "md5(email) as email_hash, status from dbt_lana_marts.dim_customers"
+        )
+    return warehouse
+
+
+def shown(plan: postgres.Plan) -> list[str]:
+    return [change.shown for change in plan.changes]
+
+
+def test_a_small_warehouse_built_after_apply_needs_no_second_apply(small, login):
+    assert small.plan().changes == []
+    with login(small.dsn, "analyst") as analyst:
+        assert analyst.execute(
+            "select status from dbt_lana_marts_masked.dim_customers"
+        ).fetchall() == [("ACTIVE",)]
+
+
+def test_editing_the_file_makes_the_grant_appear_and_disappear(small, setup, login, refused):
+    reporting = setup.role("lana_reporting")
+    wider = load(
+        setup.write_file(
+            lambda text: text.replace(
+                "read: [dbt_lana_reports]",
+                "read: [dbt_lana_reports, dbt_lana_marts.financial_summary]",
+            ),
+            name="wider.yml",
+        )
+    )
+    with login(small.dsn, "generate_es_reports") as conn:
+        message = refused(conn, "select * from dbt_lana_marts.financial_summary")
+        assert message == "permission denied for schema dbt_lana_marts"
+
+    plan = small.plan(wider)
+    assert shown(plan) == [
+        f'GRANT USAGE ON SCHEMA "dbt_lana_marts" TO "{reporting}"',
+        f'GRANT SELECT ON TABLE "dbt_lana_marts"."financial_summary" TO "{reporting}"',
+    ]
+    small.apply(wider)
+    with login(small.dsn, "generate_es_reports") as conn:
+        rows = conn.execute("select deposits_usd from dbt_lana_marts.financial_summary").fetchall()
+        assert [str(r[0]) for r in rows] == ["1250.50"]
+        # The schema is open to it now, the other tables are not.
+        message = refused(conn, "select * from dbt_lana_marts.dim_customers")
+        assert message == "permission denied for table dim_customers"
+    assert small.plan(wider).changes == []
+
+    plan = small.plan()  # the file as committed
+    assert shown(plan) == [
+        f'REVOKE USAGE ON SCHEMA "dbt_lana_marts" FROM "{reporting}"',
+        f'REVOKE SELECT ON TABLE "dbt_lana_marts"."financial_summary" FROM "{reporting}"',
+    ]
+    small.apply()
+    with login(small.dsn, "generate_es_reports") as conn:
+        message = refused(conn, "select * from dbt_lana_marts.financial_summary")
+        assert message == "permission denied for schema dbt_lana_marts"
+
+
+def test_a_role_removed_from_the_file_loses_its_grants(small, setup, login, refused):
+    def without_reporting(text: str) -> str:
+        start = text.index("  lana_reporting:")
+        end = text.index("  lana_loader:")
+        text = text[:start] + text[end:]
+        start = text.index("  generate_es_reports:")
+        end = text.index("  engineer:")
+        return text[:start] + text[end:]
+
+    smaller = load(setup.write_file(without_reporting, name="smaller.yml"))
+    reporting = setup.role("lana_reporting")
+    plan = small.plan(smaller)
+    assert f'REVOKE USAGE ON SCHEMA "dbt_lana_reports" FROM "{reporting}"' in shown(plan)
+    assert (
+        f'ALTER DEFAULT PRIVILEGES FOR ROLE "{setup.role("lana_transformer")}" IN SCHEMA '
+        f'"dbt_lana_reports" REVOKE SELECT ON TABLES FROM "{reporting}"'
+    ) in shown(plan)
+    small.apply(smaller)
+    with psycopg.connect(small.dsn) as conn:
+        can = conn.execute(
+            "select has_schema_privilege(%s, 'dbt_lana_reports', 'USAGE')", (reporting,)
+        ).fetchone()[0]
+        assert can is False
+    # Its login is no longer managed; it keeps its membership in a role that has nothing.
+    with login(small.dsn, "generate_es_reports") as conn:
+        message = refused(conn, "select count(*) from dbt_lana_reports.anything")
+        assert message == "permission denied for schema dbt_lana_reports"
+    small.apply()  # back to the file, for the other tests
+
+
+def test_what_someone_granted_by_hand_is_revoked(small, setup, login, refused):
+    analyst_role, analyst = setup.role("lana_analyst"), setup.user("analyst")
+    small.admin(
+        "grant usage on schema dbt_lana_marts to public",
+        "grant select on dbt_lana_marts.dim_customers to public",
+        f'grant select (email) on dbt_lana_marts.dim_customers to "{setup.role("lana_reporting")}"',
+        f'grant "{setup.role("lana_engineer")}" to "{analyst}"',
+        f'grant pg_read_all_data to "{analyst_role}"',
+        f'alter default privileges for role "{setup.role("lana_transformer")}" '
+        f'in schema dbt_lana_marts grant select on tables to "{analyst_role}"',
+    )
+    with login(small.dsn, "analyst") as conn:  # the leak is real
+        assert conn.execute("select email from dbt_lana_marts.dim_customers").fetchone() == (
+            "ana@example.sv",
+        )
+    plan = shown(small.plan())
+    for statement in [
+        'REVOKE USAGE ON SCHEMA "dbt_lana_marts" FROM PUBLIC',
+        'REVOKE SELECT ON TABLE "dbt_lana_marts"."dim_customers" FROM PUBLIC',
+        f'REVOKE SELECT ("email") ON TABLE "dbt_lana_marts"."dim_customers" FROM '
+        f'"{setup.role("lana_reporting")}"',
+        f'REVOKE "{setup.role("lana_engineer")}" FROM "{analyst}"',
+        f'REVOKE "pg_read_all_data" FROM "{analyst_role}"',
+        f'ALTER DEFAULT PRIVILEGES FOR ROLE "{setup.role("lana_transformer")}" IN SCHEMA '
+        f'"dbt_lana_marts" REVOKE SELECT ON TABLES FROM "{analyst_role}"',
+    ]:
+        assert statement in plan
+    assert len(plan) == 6
+    small.apply()
+    with login(small.dsn, "analyst") as conn:
+        message = refused(conn, "select email from dbt_lana_marts.dim_customers")
+        assert message == "permission denied for schema dbt_lana_marts"
+    assert small.plan().changes == []
+
+
+def test_personal_columns_where_analysts_read_are_refused_column_by_column(
+    small, setup, login, refused
+):
+    with login(small.dsn, "dbt") as dbt:
+        dbt.execute(
+            "create view dbt_lana_marts_masked.customer_contacts as "
+            "select customer_id, email, status from dbt_lana_marts.dim_customers"
+        )
+    plan = small.plan()
+    analyst_role = setup.role("lana_analyst")
+    assert (
+        f"dbt_lana_marts_masked.customer_contacts: personal column(s) email withheld from "
+        f"{analyst_role}, which gets the other columns only"
+    ) in plan.notes
+    assert shown(plan) == [
+        f'REVOKE SELECT ON TABLE "dbt_lana_marts_masked"."customer_contacts" FROM "{analyst_role}"',
+        f'GRANT SELECT ("customer_id", "status") ON TABLE '
+        f'"dbt_lana_marts_masked"."customer_contacts" TO "{analyst_role}"',
+    ]
+    small.apply()
+    with login(small.dsn, "analyst") as conn:
+        rows = conn.execute(
+            "select customer_id, status from dbt_lana_marts_masked.customer_contacts"
+        ).fetchall()
+        assert rows == [(1, "ACTIVE")]
+        for query in [
+            "select email from dbt_lana_marts_masked.customer_contacts",
+            "select * from dbt_lana_marts_masked.customer_contacts",
+            "select count(*) from dbt_lana_marts_masked.customer_contacts where email like 'a%'",
+        ]:
+            assert refused(conn, query) == "permission denied for view customer_contacts"
+    with login(small.dsn, "engineer") as conn:  # engineers see personal data
+        assert conn.execute(
+            "select email from dbt_lana_marts_masked.customer_contacts"
+        ).fetchone() == ("ana@example.sv",)
+    assert small.plan().changes == []
+
+
+def test_a_new_password_is_set_and_never_shown(small, setup):
+    env = dict(small.env, LANA_DW_ANALYST_PASSWORD="a-brand-new-secret-123")
+    plan = small.plan(env=env)
+    analyst = setup.user("analyst")
+    assert shown(plan) == [
+        f"ALTER ROLE \"{analyst}\" PASSWORD '***' /* from $LANA_DW_ANALYST_PASSWORD */"
+    ]
+    assert "a-brand-new-secret-123" not in plan.text()
+    assert "a-brand-new-secret-123" not in repr(plan.changes)
+    small.apply(env=env)
+    with psycopg.connect(small.dsn) as conn:
+        stored = conn.execute(
+            "select rolpassword from pg_authid where rolname = %s", (analyst,)
+        ).fetchone()[0]
+    assert stored.startswith("SCRAM-SHA-256$")
+    assert "a-brand-new-secret-123" not in stored
+    (user,) = [u for u in resolve_users(small.config, env)[0] if u.key == "analyst"]
+    assert postgres.password_matches(stored, user)
+    assert small.plan(env=env).changes == []
+    small.apply()  # the run's own password again
+
+
+def test_a_user_left_out_of_the_environment_loses_its_membership(small, setup):
+    env = {k: v for k, v in small.env.items() if k != "LANA_DW_ANALYST_USER"}
+    plan = small.plan(env=env)
+    assert (
+        "users.analyst: LANA_DW_ANALYST_USER is not set, no login user for "
+        + setup.role("lana_analyst")
+        in plan.notes
+    )
+    assert shown(plan) == [f'REVOKE "{setup.role("lana_analyst")}" FROM "{setup.user("analyst")}"']
+    small.apply()
+
+
+def test_the_admin_identity_cannot_be_one_of_the_users(small):
+    env = dict(small.env, LANA_DW_ENGINEER_USER="postgres")
+    with pytest.raises(AccessConfigError, match="LANA_DW_ENGINEER_USER='postgres' is the identity"):
+        small.plan(env=env)
+
+
+def test_apply_is_one_transaction(new_database, setup, pg_admin_dsn):
+    """A non-superuser admin may create roles and schemas but not set the tool roles' default
+    privileges (PostgreSQL 15 wants membership): apply fails there and nothing it did before
+    remains."""
+    admin = f"{setup.prefix}_u_admin"
+    dsn = new_database()
+    with psycopg.connect(pg_admin_dsn, autocommit=True) as conn:
+        conn.execute(sql.SQL("create role {} login createrole").format(sql.Identifier(admin)))
+        database = psycopg.conninfo.conninfo_to_dict(dsn)["dbname"]
+        conn.execute(
+            sql.SQL("alter database {} owner to {}").format(
+                sql.Identifier(database), sql.Identifier(admin)
+            )
+        )
+    config = load(setup.write_file())
+    with psycopg.connect(dsn, user=admin) as conn:
+        planned = postgres.plan(conn, config, setup.environ())
+        conn.rollback()
+        assert 'CREATE SCHEMA "lana_raw"' in shown(planned)
+        assert any("passwords of existing users not checked" in n for n in planned.notes)
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            postgres.apply(conn, config, setup.environ())
+    with psycopg.connect(dsn) as conn:
+        schemas = conn.execute(
+            "select count(*) from pg_namespace where nspname = any(%s)", (list(config.schemas),)
+        ).fetchone()[0]
+        assert schemas == 0

@@ -1,0 +1,120 @@
+"""`plan --target bigquery`: the Terraform JSON grants exactly what roles.yml says.
+
+The expectations are computed here from the YAML itself (not from lana_access's model), so a
+mistake in the generator cannot hide in both places.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+from lana_access import bigquery
+from lana_access.config import load
+
+REPO = Path(__file__).resolve().parents[2]
+ROLES = REPO / "access" / "roles.yml"
+COMMITTED = REPO / "access" / "bigquery" / "lana_dw_access.tf.json"
+PROJECT = "${var.project_id}"
+
+
+def _email(member: str) -> tuple[str, str]:
+    kind, email = member.split(":", 1)
+    return ("group_by_email" if kind == "group" else "user_by_email", email)
+
+
+def expected(raw: dict) -> tuple[set, set, set]:
+    grants, authorized, job_users = set(), set(), set()
+    for role in raw["roles"].values():
+        member = role["bigquery"].replace("{project}", PROJECT)
+        field, email = _email(member)
+        for dataset in role.get("write", []):
+            grants.add((dataset, "WRITER", field, email))
+        for dataset in role.get("read", []):
+            if dataset not in role.get("write", []):
+                grants.add((dataset, "READER", field, email))
+        job_users.add(member)
+    for name, schema in raw["schemas"].items():
+        for target in schema.get("views_read", []):
+            authorized.add((target, name))
+    return grants, authorized, job_users
+
+
+def actual(document: dict) -> tuple[set, set, set]:
+    grants, authorized = set(), set()
+    for entry in document["resource"]["google_bigquery_dataset_access"].values():
+        assert entry["project"] == PROJECT
+        if "dataset" in entry:
+            assert entry["dataset"]["target_types"] == ["VIEWS"]
+            assert entry["dataset"]["dataset"]["project_id"] == PROJECT
+            authorized.add((entry["dataset_id"], entry["dataset"]["dataset"]["dataset_id"]))
+        else:
+            (field,) = {"group_by_email", "user_by_email"} & set(entry)
+            grants.add((entry["dataset_id"], entry["role"], field, entry[field]))
+    job_users = set()
+    for entry in document["resource"]["google_project_iam_member"].values():
+        assert (entry["role"], entry["project"]) == ("roles/bigquery.jobUser", PROJECT)
+        job_users.add(entry["member"])
+    return grants, authorized, job_users
+
+
+def test_the_plan_grants_exactly_what_the_file_says():
+    raw = yaml.safe_load(ROLES.read_text())
+    document = json.loads(bigquery.render(load(ROLES)))
+    assert actual(document) == expected(raw)
+
+
+def test_analysts_reach_the_marts_only_through_the_masked_views():
+    grants, authorized, _ = actual(json.loads(bigquery.render(load(ROLES))))
+    analysts = {(d, r) for d, r, _, email in grants if email == "lana-dw-analysts@example.com"}
+    assert analysts == {("dbt_lana_marts_masked", "READER")}
+    assert ("dbt_lana_marts", "dbt_lana_marts_masked") in authorized
+    reporting = {(d, r) for d, r, _, email in grants if email.startswith("lana-dw-reporting@")}
+    assert reporting == {("dbt_lana_reports", "READER")}
+    loader = {(d, r) for d, r, _, email in grants if email.startswith("lana-dw-loader@")}
+    assert loader == {("lana_raw", "WRITER")}
+
+
+def test_the_committed_terraform_is_up_to_date():
+    assert COMMITTED.read_text() == bigquery.render(load(ROLES)), (
+        "regenerate: lana-dw access plan --target bigquery --out "
+        "access/bigquery/lana_dw_access.tf.json"
+    )
+
+
+def test_cli_writes_the_file_and_a_project_default(lana_dw, tmp_path):
+    out = tmp_path / "access.tf.json"
+    result = lana_dw(
+        "access",
+        "plan",
+        "--target",
+        "bigquery",
+        "--project",
+        "bank-prod",
+        "--out",
+        str(out),
+        env={"PATH": "/usr/bin:/bin"},
+    )
+    assert result.returncode == 0, result.stderr
+    document = json.loads(out.read_text())
+    assert document["variable"]["project_id"]["default"] == "bank-prod"
+    assert actual(document) == expected(yaml.safe_load(ROLES.read_text()))
+
+
+def test_a_table_read_becomes_a_table_binding(setup):
+    path = setup.write_file(
+        lambda text: text.replace(
+            "read: [dbt_lana_reports]", "read: [dbt_lana_reports, dbt_lana_marts.financial_summary]"
+        ),
+        name="bq.yml",
+    )
+    document = bigquery.build(load(path))
+    (binding,) = document["resource"]["google_bigquery_table_iam_member"].values()
+    assert binding == {
+        "project": PROJECT,
+        "dataset_id": "dbt_lana_marts",
+        "table_id": "financial_summary",
+        "role": "roles/bigquery.dataViewer",
+        "member": "serviceAccount:lana-dw-reporting@${var.project_id}.iam.gserviceaccount.com",
+    }
