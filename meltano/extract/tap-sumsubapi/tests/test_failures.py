@@ -21,6 +21,7 @@ from tap_sumsubapi.client import (
     SumsubRateLimitError,
     SumsubUnavailableError,
 )
+from tap_sumsubapi.inbox import InboxError
 from tap_sumsubapi.tap import TapSumsubApi
 
 TOKEN = "sbx:test-app-token-7f3a9c"  # conftest's
@@ -228,6 +229,7 @@ def test_a_connection_reset_mid_body_is_retried(sync, bank, fake, clock):
     ("mode", "options", "expected"),
     [
         ("truncated", {}, "HTTP 200 with invalid (truncated?) JSON"),
+        ("truncated", {"keep": 0}, "HTTP 200 with an empty body"),
         ("wrong_content_type", {}, "HTTP 200 with Content-Type 'text/html; charset=utf-8', not"),
         ("error_200", {}, "HTTP 200 carrying an error object 'Something went wrong'"),
         ("missing_field", {"field": "review"}, "the applicant has no review.reviewStatus"),
@@ -290,3 +292,21 @@ def test_a_deleted_applicant_mid_batch_is_recorded_as_not_found(sync, bank, fake
     assert [r["fetch_status"] for r in run.rows()].count("found") == len(bank.order()) - 1
     assert customer not in run.customers("sumsub_documents")
     assert run.bookmark("sumsub_documents")["customers_at_bookmark"] == [bank.order()[-1]]
+
+
+# --- the webhook log itself ---------------------------------------------------------------
+
+
+def test_an_unreadable_webhook_log_fails_before_any_request_without_the_password(sync, fake):
+    run = sync(pg_dsn="postgresql://postgres:hunter2-pw@127.0.0.1:5432/no_such_lana_db")
+    assert isinstance(run.error, InboxError)
+    message = str(run.error)
+    assert message.startswith("reading the webhook log public.inbox_events in PostgreSQL: ")
+    assert "no_such_lana_db" in message and "hunter2-pw" not in message
+    assert fake.requests == [] and run.records == {}
+
+
+def test_no_webhook_log_configured_is_a_clear_error(sync, fake):
+    run = sync(pg_dsn=None)
+    assert isinstance(run.error, ConfigValidationError)
+    assert "no webhook log: set pg_dsn (LANA_PG_DSN) or inbox_duckdb_path" in str(run.error)
