@@ -1,9 +1,9 @@
 """The Meltano SDK's standard tap tests, against a fake Sumsub server on 127.0.0.1.
 
 ``get_tap_test_class`` needs the config when this module is imported, so the database (on
-the test server, ``LANA_TEST_PG_DSN``), its webhooks and the fake server are set up here and
-torn down when the module's tests are done. The tap shares the server's fake clock through
-``default_clock``.
+the test server, found as the root conftest finds it), its webhooks and the fake server are
+set up here and torn down when the module's tests are done. The tap shares the server's fake
+clock through ``default_clock``.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -19,7 +20,24 @@ from psycopg import conninfo
 from singer_sdk.testing import get_tap_test_class
 from tap_sumsubapi.tap import TapSumsubApi
 
-_ADMIN = os.environ.get("LANA_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+def _admin_dsn() -> str:
+    """The test server, as the root conftest's ``pg_admin_dsn`` finds it (that fixture cannot
+    be used at import time)."""
+    dsn = os.environ.get("LANA_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
+    try:
+        psycopg.connect(dsn, connect_timeout=3).close()
+    except psycopg.OperationalError:
+        if "LANA_TEST_PG_DSN" in os.environ:
+            raise
+        from lana_sandbox import pg  # noqa: PLC0415
+
+        root = Path(__file__).resolve().parents[4] / ".lana" / "pg"
+        dsn = conninfo.make_conninfo(pg.ensure_server(root=root), dbname="postgres")
+    return dsn
+
+
+_ADMIN = _admin_dsn()
 _NAME = f"lana_test_{uuid.uuid4().hex[:12]}"
 with psycopg.connect(_ADMIN, autocommit=True) as _con:
     _con.execute(f'create database "{_NAME}"')
