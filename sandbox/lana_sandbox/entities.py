@@ -35,8 +35,50 @@ def _facility_status(row: Mapping[str, Any]) -> str:
     return "closed" if row["is_completed"] else "matured" if row["is_matured"] else "active"
 
 
+def _pending_status(row: Mapping[str, Any]) -> str:
+    return "completed" if row["is_completed"] else "pending_collateralization"
+
+
 def _public_id() -> IndexColumn:
     return IndexColumn("public_id", "VARCHAR", "public_id", references=PUBLIC_IDS_TABLE)
+
+
+CHART = entity(
+    "chart",
+    "charts",
+    columns="""account_set_id UUID, base_config JSONB, closed_as_of VARCHAR, name VARCHAR,
+               posted_as_of VARCHAR, reference VARCHAR""",
+    events={
+        "initialized": "account_set_id name reference",
+        "base_config_set": "base_config",
+        "closed_as_of": "closed_as_of",
+        "closing_transaction_posted": "posted_as_of",
+    },
+    index=(IndexColumn("reference", "VARCHAR", "reference", unique=True),),
+)
+
+
+def _node_code(row: Mapping[str, Any]) -> str:
+    return ".".join(s["code"] for s in row["spec"]["code"]["sections"])
+
+
+CHART_NODE = entity(
+    "chart_node",
+    "chart_nodes",
+    columns="""chart_id UUID, ledger_account_id UUID, ledger_account_set_id UUID, spec JSONB,
+               child_node_ids UUID[]""",
+    events={
+        "initialized": "chart_id ledger_account_set_id spec",
+        "manual_transaction_account_assigned": "ledger_account_id",
+        "child_node_added": "child_node_ids+=child_node_id",
+    },
+    index=(
+        IndexColumn("chart_id", "UUID", "chart_id", references="core_charts"),
+        IndexColumn("code", "VARCHAR", _node_code),
+        IndexColumn("ledger_account_set_id", "UUID", "ledger_account_set_id"),
+    ),
+    index_constraints=("UNIQUE(chart_id, code)",),
+)
 
 
 PARTY = entity(
@@ -136,6 +178,90 @@ WITHDRAWAL = entity(
         _public_id(),
     ),
     public_id=True,
+)
+
+CREDIT_FACILITY_PROPOSAL = entity(
+    "credit_facility_proposal",
+    "credit_facility_proposals",
+    columns="""amount BIGINT, approval_process_id UUID, custodian_id UUID, customer_id UUID,
+               customer_type VARCHAR, disbursal_credit_account_id UUID, status VARCHAR,
+               terms JSONB, is_approval_process_concluded BOOLEAN""",
+    events={
+        "initialized": "amount custodian_id customer_id customer_type "
+        "disbursal_credit_account_id status terms",
+        "customer_approval_concluded": "status",
+        "approval_process_started": "approval_process_id status",
+        "approval_process_concluded": "approval_process_id status "
+        "is_approval_process_concluded=true",
+    },
+    index=(
+        IndexColumn("customer_id", "UUID", "customer_id", references="core_customers"),
+        IndexColumn("approval_process_id", "UUID", "approval_process_id", nullable=True),
+        IndexColumn("status", "VARCHAR", "status"),
+    ),
+)
+
+PENDING_CREDIT_FACILITY = entity(
+    "pending_credit_facility",
+    "pending_credit_facilities",
+    columns="""account_ids JSONB, amount BIGINT, approval_process_id UUID, collateral BIGINT,
+               collateral_id UUID, collateralization_ratio JSONB, collateralization_state VARCHAR,
+               credit_facility_proposal_id UUID, customer_id UUID, customer_type VARCHAR,
+               disbursal_credit_account_id UUID, price BIGINT, terms JSONB, ledger_tx_ids UUID[],
+               is_collateralization_ratio_changed BOOLEAN,
+               is_collateralization_state_changed BOOLEAN, is_completed BOOLEAN""",
+    events={
+        "initialized": "account_ids amount approval_process_id collateral_id "
+        "credit_facility_proposal_id customer_id customer_type disbursal_credit_account_id "
+        "ledger_tx_ids+=ledger_tx_id terms",
+        "collateralization_state_changed": "collateral collateralization_state price "
+        "is_collateralization_state_changed=true",
+        "collateralization_ratio_changed": "collateralization_ratio "
+        "is_collateralization_ratio_changed=true",
+        "completed": "is_completed=true",
+    },
+    index=(
+        IndexColumn(
+            "credit_facility_proposal_id",
+            "UUID",
+            "credit_facility_proposal_id",
+            references="core_credit_facility_proposals",
+        ),
+        IndexColumn("customer_id", "UUID", "customer_id", references="core_customers"),
+        IndexColumn("approval_process_id", "UUID", "approval_process_id"),
+        IndexColumn("collateral_id", "UUID", "collateral_id"),
+        IndexColumn("collateralization_state", "VARCHAR", "collateralization_state", nullable=True),
+        IndexColumn("status", "VARCHAR", _pending_status),
+    ),
+)
+
+COLLATERAL = entity(
+    "collateral",
+    "collaterals",
+    columns="""abs_diff BIGINT, account_ids JSONB, amount BIGINT, collateral_amount BIGINT,
+               custody_wallet_id UUID, direction VARCHAR,
+               facility_ledger_account_ids_for_liquidation JSONB, liquidation_id UUID,
+               payment_id UUID, secured_loan_id UUID, ledger_tx_ids UUID[]""",
+    events={
+        "initialized": "account_ids custody_wallet_id facility_ledger_account_ids_for_liquidation "
+        "secured_loan_id",
+        "updated_via_manual_input": "abs_diff collateral_amount direction "
+        "ledger_tx_ids+=ledger_tx_id",
+        "updated_via_custodian_sync": "abs_diff collateral_amount direction "
+        "ledger_tx_ids+=ledger_tx_id",
+        "updated_via_liquidation": "abs_diff collateral_amount direction liquidation_id "
+        "ledger_tx_ids+=ledger_tx_id",
+        "liquidation_started": "liquidation_id",
+        "liquidation_proceeds_received": "amount liquidation_id payment_id "
+        "ledger_tx_ids+=ledger_tx_id",
+        "liquidation_completed": "liquidation_id",
+        # In the contract, not in the current JSON Schema: the simulator never writes it.
+        "updated": "ledger_tx_ids+=ledger_tx_id",
+    },
+    index=(
+        IndexColumn("secured_loan_id", "UUID", "secured_loan_id"),
+        IndexColumn("custody_wallet_id", "UUID", "custody_wallet_id", nullable=True),
+    ),
 )
 
 CREDIT_FACILITY = entity(
@@ -307,11 +433,16 @@ PAYMENT_ALLOCATION = entity(
 
 #: All entities, in creation and load order.
 ENTITIES: tuple[EntitySpec, ...] = (
+    CHART,
+    CHART_NODE,
     PARTY,
     CUSTOMER,
     DEPOSIT_ACCOUNT,
     DEPOSIT,
     WITHDRAWAL,
+    CREDIT_FACILITY_PROPOSAL,
+    PENDING_CREDIT_FACILITY,
+    COLLATERAL,
     CREDIT_FACILITY,
     INTEREST_ACCRUAL_CYCLE,
     OBLIGATION,

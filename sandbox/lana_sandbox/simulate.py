@@ -35,9 +35,13 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from lana_sandbox import names
-from lana_sandbox.ddl import BOOKKEEPING_SCHEMA, apply_ddl
+from lana_sandbox.ddl import BOOKKEEPING_SCHEMA, CALA_TABLES, INBOX_EVENTS_TABLE, apply_ddl
 from lana_sandbox.entities import (
+    CHART,
+    CHART_NODE,
+    COLLATERAL,
     CREDIT_FACILITY,
+    CREDIT_FACILITY_PROPOSAL,
     CUSTOMER,
     DEPOSIT,
     DEPOSIT_ACCOUNT,
@@ -48,9 +52,12 @@ from lana_sandbox.entities import (
     PARTY,
     PAYMENT,
     PAYMENT_ALLOCATION,
+    PENDING_CREDIT_FACILITY,
     PUBLIC_IDS_TABLE,
     WITHDRAWAL,
 )
+from lana_sandbox.ledger import Ledger, chart_nodes, cr, dr, load_balances
+from lana_sandbox.prices import btc_price_cents
 from lana_sandbox.state import (
     Bank,
     Customer,
@@ -63,7 +70,7 @@ from lana_sandbox.state import (
 )
 from lana_sandbox.store import DayLog, Store
 
-MODEL_VERSION = 1
+MODEL_VERSION = 2
 DEFAULT_START = date(2025, 1, 1)
 DEFAULT_CUSTOMERS = 100
 DEFAULT_SEED = 42
@@ -93,11 +100,25 @@ P_UNFREEZE = 0.08  # per frozen customer per day
 P_CLOSE = 0.0004
 P_EMAIL_UPDATE = 0.0004
 P_TELEGRAM_UPDATE = 0.0003
-P_FACILITY = 0.004  # customers with no open facility, onboarded at least 3 days ago
+P_FACILITY = 0.006  # customers with no open facility, onboarded at least 3 days ago
 P_SECOND_DISBURSAL = 0.04
 P_DENY_DISBURSAL = 0.02
+P_DENY_PROPOSAL = 0.08
+DAYS_IN_YEAR = 365  # interest per day = principal x annual rate / 365 (Lana's convention)
 P_COLLATERAL_TOP_UP = 0.3  # per day under the margin call threshold
 RATIO_STEP = 10  # a collateralization_ratio_changed once the CVL moved by a tenth of itself
+
+P_SUMSUB = 0.9  # of new customers: onboarded through Sumsub (the others converted manually)
+P_KYC_RETRY = 0.08  # of Sumsub applicants: RED with RETRY first, then GREEN
+P_PROSPECT_REJECTED = 0.05  # per onboarding: a prospect rejected for good (RED, FINAL) first
+KYC_LEVEL_NAMES = {"Basic": "basic-kyc-level", "Advanced": "advanced-kyc-level"}
+REVIEW_STATUS = {
+    "applicantCreated": "init",
+    "applicantPending": "pending",
+    "applicantReviewed": "completed",
+}
+RED_RETRY_LABELS = ("UNSATISFACTORY_PHOTOS", "SCREENSHOTS", "SELFIE_MISMATCH")
+RED_FINAL_LABELS = ("FORGERY", "BLACKLIST", "EXTERNAL_DECISION_REJECTION")
 
 # (weight, customer_type)
 CUSTOMER_TYPES = (
@@ -196,6 +217,10 @@ class Simulation:
     def __init__(self, cfg: Config, bank: Bank):
         self.cfg = cfg
         self.bank = bank
+        self.ledger = Ledger(cfg.seed, lambda: self._id())
+
+    def _post(self, tx_id: str, template: str, legs: list, correlation_id: str) -> None:
+        self.ledger.post(self.log, tx_id, template, legs, self.day, correlation_id)
 
     # -- randomness: one stream per (seed, day, purpose) --
 
@@ -216,12 +241,11 @@ class Simulation:
         log = DayLog(day, self._rng(day, "clock"))
         self._ids = self._rng(day, "ids")
         self.day, self.log = day, log
-        price_rng = self._rng(day, "price")
-        self.bank.price = max(
-            100_000, round(self.bank.price * math.exp(price_rng.gauss(0.0004, 0.03)))
-        )
+        self.bank.price = btc_price_cents(day, self.cfg.seed)
 
         log.phase(*JOBS)
+        if day == self.cfg.start:
+            self._write_chart()
         for f in list(self.bank.facilities.values()):
             self._facility_jobs(f)
 
@@ -234,7 +258,7 @@ class Simulation:
         for w in list(self.bank.withdrawals.values()):
             r = rng.random()
             if r < P_CONFIRM_PENDING:
-                self._confirm_withdrawal(w.id)
+                self._confirm_withdrawal(w)
                 del self.bank.withdrawals[w.id]
             elif r < P_CONFIRM_PENDING + P_CANCEL_PENDING:
                 self._cancel_withdrawal(w)
@@ -244,6 +268,10 @@ class Simulation:
         index = (day - self.cfg.start).days
         onboarding = self._rng(day, "onboarding")
         for _ in range(onboarded_by(self.cfg, index) - onboarded_by(self.cfg, index - 1)):
+            if onboarding.random() < P_PROSPECT_REJECTED:
+                # A prospect whose KYC ends RED for good: webhooks, never a customer.
+                customer_type = _weighted(onboarding, CUSTOMER_TYPES)[1]
+                self._kyc(self._id(), customer_type, "Basic", onboarding, approve=False)
             self._onboard(onboarding)
 
         log.phase(*CLOSE)
@@ -251,9 +279,25 @@ class Simulation:
             if f.matured and not f.obligations and f.cycle is None:
                 self.log.emit(CREDIT_FACILITY, f.id, {"type": "completed"})
                 self.log.forget(CREDIT_FACILITY, f.id)
+                self.log.forget(COLLATERAL, f.collateral_id)
+                self.ledger.forget([*f.account_ids.values(), f.collateral_account_id])
                 del self.bank.facilities[f.id]
                 self.bank.customers[f.customer_id].facility_id = None
         return log
+
+    def _write_chart(self) -> None:
+        chart_id = self.ledger.chart_id
+
+        def emit_chart(payload):
+            self.log.emit(CHART, chart_id, payload, new=payload["type"] == "initialized")
+
+        def emit_node(node_id, payload, new):
+            self.log.emit(CHART_NODE, node_id, payload, new=new)
+
+        self.ledger.write_chart(self.log, emit_chart, emit_node)
+        self.log.forget(CHART, chart_id)
+        for node in chart_nodes():
+            self.log.forget(CHART_NODE, self.ledger.node_id(node.code))
 
     # -- customers --
 
@@ -292,11 +336,12 @@ class Simulation:
             ),
         }
         self.log.emit(PARTY, party_id, {"type": "personal_info_updated", "personal_info": info})
-        conversion = (
-            {"type": "sumsub_approved", "applicant_id": f"{rng.getrandbits(96):024x}"}
-            if rng.random() < 0.9
-            else {"type": "manually_converted"}
-        )
+        level = "Advanced" if rng.random() < 0.3 else "Basic"
+        if rng.random() < P_SUMSUB:
+            applicant_id = self._kyc(customer_id, customer_type, level, rng, approve=True)
+            conversion = {"type": "sumsub_approved", "applicant_id": applicant_id}
+        else:
+            conversion = {"type": "manually_converted"}
         self.log.emit(
             CUSTOMER,
             customer_id,
@@ -307,12 +352,16 @@ class Simulation:
                 "customer_type": customer_type,
                 "public_id": public_id,
                 "conversion": conversion,
-                "level": "Advanced" if rng.random() < 0.3 else "Basic",
+                "level": level,
             },
             new=True,
         )
         account_public_id = self._public_id()
         ledger_account_id = self._id()
+        ledger_ids = {
+            "deposit_account_id": ledger_account_id,
+            "frozen_deposit_account_id": self._id(),
+        }
         self.log.emit(
             DEPOSIT_ACCOUNT,
             account_id,
@@ -320,10 +369,7 @@ class Simulation:
                 "type": "initialized",
                 "id": account_id,
                 "account_holder_id": customer_id,
-                "account_ids": {
-                    "deposit_account_id": ledger_account_id,
-                    "frozen_deposit_account_id": self._id(),
-                },
+                "account_ids": ledger_ids,
                 "activity": "active",
                 "status": "active",
                 "public_id": account_public_id,
@@ -339,9 +385,64 @@ class Simulation:
             since=self.day,
             account_id=account_id,
             ledger_account_id=ledger_account_id,
+            frozen_ledger_account_id=ledger_ids["frozen_deposit_account_id"],
         )
         self.bank.customers[c.id] = c
+        self.ledger.open_deposit_accounts(self.log, ledger_ids, customer_type, account_public_id)
         self._deposit(c, _cents(rng.lognormvariate(math.log(1_500), 1.0)), rng)
+
+    def _kyc(
+        self, external_id: str, customer_type: str, level: str, rng: random.Random, approve: bool
+    ) -> str:
+        """Sumsub's webhooks for one applicant, as Lana's inbox stores them (inbox_events):
+        applicantCreated, applicantPending, applicantReviewed; on the way to GREEN some
+        applicants are first RED with RETRY and resubmit. Returns the applicant id."""
+        applicant_id = f"{self._ids.getrandbits(96):024x}"
+        inspection_id = f"{self._ids.getrandbits(96):024x}"
+        base = {
+            "applicantId": applicant_id,
+            "inspectionId": inspection_id,
+            "applicantType": "individual" if customer_type == "Individual" else "company",
+            "levelName": KYC_LEVEL_NAMES[level],
+            "externalUserId": external_id,
+            "sandboxMode": True,
+            "clientId": "lana.sandbox",
+        }
+        steps: list[tuple[str, dict[str, Any] | None]] = [
+            ("applicantCreated", None),
+            ("applicantPending", None),
+        ]
+        if not approve:
+            labels = rng.choice(RED_FINAL_LABELS)
+            steps.append(("applicantReviewed", _red("FINAL", labels)))
+        else:
+            if rng.random() < P_KYC_RETRY:
+                steps.append(("applicantReviewed", _red("RETRY", rng.choice(RED_RETRY_LABELS))))
+                steps.append(("applicantPending", None))
+            steps.append(("applicantReviewed", {"reviewAnswer": "GREEN", "rejectLabels": []}))
+        for type_, result in steps:
+            body = {
+                **base,
+                "correlationId": f"req-{self._id()}",
+                "type": type_,
+                "reviewStatus": REVIEW_STATUS[type_],
+            }
+            if result is not None:
+                body["reviewResult"] = result
+            self._webhook(body)
+        return applicant_id
+
+    def _webhook(self, body: dict[str, Any]) -> None:
+        row_id = self._id()
+        key = f"sumsub:{body['correlationId']}:{body['type']}"
+
+        def make(at):
+            body["createdAtMs"] = (
+                at.strftime("%Y-%m-%d %H:%M:%S.") + f"{at.microsecond // 1000:03d}"
+            )
+            return [("inbox_events", (row_id, key, body, "completed", None, at, at))]
+
+        self.log.row(make)
 
     def _customer_day(self, c: Customer, rng: random.Random) -> None:
         if c.status == "frozen":
@@ -401,6 +502,7 @@ class Simulation:
             (PARTY, c.party_id),
         ):
             self.log.forget(spec, entity_id)
+        self.ledger.forget((c.ledger_account_id, c.frozen_ledger_account_id))
         del self.bank.customers[c.id]
 
     # -- deposits and withdrawals --
@@ -408,14 +510,14 @@ class Simulation:
     def _deposit(
         self, c: Customer, amount: int, rng: random.Random, may_revert: bool = True
     ) -> None:
-        deposit_id, public_id = self._id(), self._public_id()
+        deposit_id, public_id, tx = self._id(), self._public_id(), self._id()
         self.log.emit(
             DEPOSIT,
             deposit_id,
             {
                 "type": "initialized",
                 "id": deposit_id,
-                "ledger_tx_id": self._id(),
+                "ledger_tx_id": tx,
                 "deposit_account_id": c.account_id,
                 "amount": amount,
                 "reference": f"DEP-{public_id}",
@@ -424,12 +526,23 @@ class Simulation:
             },
             new=True,
         )
+        omnibus = self.ledger.deposit_omnibus
+        self._post(
+            tx, "RECORD_DEPOSIT", [dr(omnibus, amount), cr(c.ledger_account_id, amount)], deposit_id
+        )
         c.balance += amount
         if may_revert and rng.random() < P_REVERT_DEPOSIT and c.balance >= amount:
+            tx = self._id()
             self.log.emit(
                 DEPOSIT,
                 deposit_id,
-                {"type": "reverted", "ledger_tx_id": self._id(), "status": "Reverted"},
+                {"type": "reverted", "ledger_tx_id": tx, "status": "Reverted"},
+            )
+            self._post(
+                tx,
+                "REVERT_DEPOSIT",
+                [dr(c.ledger_account_id, amount), cr(omnibus, amount)],
+                deposit_id,
             )
             c.balance -= amount
         self.log.forget(DEPOSIT, deposit_id)
@@ -438,13 +551,14 @@ class Simulation:
         self, c: Customer, amount: int, rng: random.Random, confirm: bool = False
     ) -> None:
         withdrawal_id, public_id, process_id = self._id(), self._public_id(), self._id()
+        tx = self._id()
         self.log.emit(
             WITHDRAWAL,
             withdrawal_id,
             {
                 "type": "initialized",
                 "id": withdrawal_id,
-                "ledger_tx_id": self._id(),
+                "ledger_tx_id": tx,
                 "deposit_account_id": c.account_id,
                 "amount": amount,
                 "reference": f"WDR-{public_id}",
@@ -454,6 +568,7 @@ class Simulation:
             },
             new=True,
         )
+        self._post(tx, "INITIATE_WITHDRAW", self._held(c.ledger_account_id, amount), withdrawal_id)
         c.balance -= amount
         if not confirm and rng.random() < P_DENY_WITHDRAWAL:
             self.log.emit(
@@ -466,10 +581,14 @@ class Simulation:
                     "status": "Denied",
                 },
             )
+            tx = self._id()
             self.log.emit(
                 WITHDRAWAL,
                 withdrawal_id,
-                {"type": "denied", "ledger_tx_id": self._id(), "status": "Denied"},
+                {"type": "denied", "ledger_tx_id": tx, "status": "Denied"},
+            )
+            self._post(
+                tx, "DENY_WITHDRAW", self._released(c.ledger_account_id, amount), withdrawal_id
             )
             self.log.forget(WITHDRAWAL, withdrawal_id)
             c.balance += amount
@@ -485,24 +604,41 @@ class Simulation:
             },
         )
         if confirm or rng.random() < P_CONFIRM_AT_ONCE:
-            self._confirm_withdrawal(withdrawal_id)
+            self._confirm_withdrawal(Withdrawal(withdrawal_id, c.id, amount))
         else:
             self.bank.withdrawals[withdrawal_id] = Withdrawal(withdrawal_id, c.id, amount)
 
-    def _confirm_withdrawal(self, withdrawal_id: str) -> None:
-        self.log.emit(
-            WITHDRAWAL,
-            withdrawal_id,
-            {"type": "confirmed", "ledger_tx_id": self._id(), "status": "Confirmed"},
-        )
-        self.log.forget(WITHDRAWAL, withdrawal_id)
+    def _held(self, account: str, amount: int) -> list:
+        """A withdrawal's hold: the money leaves the deposit account in the pending layer."""
+        omnibus = self.ledger.deposit_omnibus
+        return [dr(account, amount, layer="pending"), cr(omnibus, amount, layer="pending")]
 
-    def _cancel_withdrawal(self, w: Withdrawal) -> None:
+    def _released(self, account: str, amount: int) -> list:
+        omnibus = self.ledger.deposit_omnibus
+        return [dr(omnibus, amount, layer="pending"), cr(account, amount, layer="pending")]
+
+    def _confirm_withdrawal(self, w: Withdrawal) -> None:
+        tx = self._id()
         self.log.emit(
             WITHDRAWAL,
             w.id,
-            {"type": "cancelled", "ledger_tx_id": self._id(), "status": "Cancelled"},
+            {"type": "confirmed", "ledger_tx_id": tx, "status": "Confirmed"},
         )
+        account = self.bank.customers[w.customer_id].ledger_account_id
+        omnibus = self.ledger.deposit_omnibus
+        legs = [*self._released(account, w.amount), dr(account, w.amount), cr(omnibus, w.amount)]
+        self._post(tx, "CONFIRM_WITHDRAW", legs, w.id)
+        self.log.forget(WITHDRAWAL, w.id)
+
+    def _cancel_withdrawal(self, w: Withdrawal) -> None:
+        tx = self._id()
+        self.log.emit(
+            WITHDRAWAL,
+            w.id,
+            {"type": "cancelled", "ledger_tx_id": tx, "status": "Cancelled"},
+        )
+        account = self.bank.customers[w.customer_id].ledger_account_id
+        self._post(tx, "CANCEL_WITHDRAW", self._released(account, w.amount), w.id)
         self.log.forget(WITHDRAWAL, w.id)
         self.bank.customers[w.customer_id].balance += w.amount
 
@@ -512,10 +648,58 @@ class Simulation:
         _, months, rate, overdue, liquidation = _weighted(rng, PRODUCTS)
         usd = int(round(rng.lognormvariate(math.log(8_000), 0.8), -2))
         amount = max(1_000, min(250_000, usd)) * 100  # cents
-        target_cvl_bp = rng.randrange(15_000, 22_000)
+        target_cvl_bp = rng.randrange(14_000, 19_000)
         price = self.bank.price
         collateral = -(-amount * target_cvl_bp * SATS // (10_000 * price))
-        facility_id, public_id = self._id(), self._public_id()
+        terms = terms_for(months, rate, overdue, liquidation)
+        # Lana's proposal, pending facility and facility share one id.
+        facility_id = self._id()
+        proposal_status = "PendingCustomerApproval"
+        self.log.emit(
+            CREDIT_FACILITY_PROPOSAL,
+            facility_id,
+            {
+                "type": "initialized",
+                "id": facility_id,
+                "customer_id": c.id,
+                "customer_type": c.customer_type,
+                "custodian_id": self.ledger.custodian_id,
+                "disbursal_credit_account_id": c.ledger_account_id,
+                "terms": terms,
+                "amount": amount,
+                "status": proposal_status,
+            },
+            new=True,
+        )
+        self.log.emit(
+            CREDIT_FACILITY_PROPOSAL,
+            facility_id,
+            {"type": "customer_approval_concluded", "status": "PendingApproval"},
+        )
+        process_id = self._id()
+        self.log.emit(
+            CREDIT_FACILITY_PROPOSAL,
+            facility_id,
+            {
+                "type": "approval_process_started",
+                "approval_process_id": process_id,
+                "status": "PendingApproval",
+            },
+        )
+        approved = rng.random() >= P_DENY_PROPOSAL
+        self.log.emit(
+            CREDIT_FACILITY_PROPOSAL,
+            facility_id,
+            {
+                "type": "approval_process_concluded",
+                "approval_process_id": process_id,
+                "status": "Approved" if approved else "Denied",
+            },
+        )
+        self.log.forget(CREDIT_FACILITY_PROPOSAL, facility_id)
+        if not approved:
+            return
+        public_id = self._public_id()
         account_ids = {
             key: self._id()
             for key in (
@@ -535,19 +719,104 @@ class Simulation:
                 "uncovered_outstanding_account_id",
             )
         }
-        terms = terms_for(months, rate, overdue, liquidation)
         maturity = add_months(self.day, months)
+        collateral_id, collateral_accounts = (
+            self._id(),
+            {
+                "collateral_account_id": self._id(),
+                "collateral_in_liquidation_account_id": self._id(),
+                "liquidated_collateral_account_id": self._id(),
+            },
+        )
+        self.ledger.open_facility_accounts(self.log, account_ids, c.customer_type, public_id)
+        self.ledger.open_collateral_accounts(self.log, collateral_accounts, public_id)
+        self.log.emit(
+            PENDING_CREDIT_FACILITY,
+            facility_id,
+            {
+                "type": "initialized",
+                "id": facility_id,
+                "credit_facility_proposal_id": facility_id,
+                "ledger_tx_id": self._id(),
+                "approval_process_id": process_id,
+                "customer_id": c.id,
+                "customer_type": c.customer_type,
+                "collateral_id": collateral_id,
+                "terms": terms,
+                "amount": amount,
+                "account_ids": {
+                    "facility_account_id": account_ids["facility_account_id"],
+                    "facility_payment_holding_account_id": account_ids[
+                        "payment_holding_account_id"
+                    ],
+                    "facility_proceeds_from_liquidation_account_id": account_ids[
+                        "proceeds_from_liquidation_account_id"
+                    ],
+                    "facility_uncovered_outstanding_account_id": account_ids[
+                        "uncovered_outstanding_account_id"
+                    ],
+                },
+                "disbursal_credit_account_id": c.ledger_account_id,
+            },
+            new=True,
+        )
+        self.log.emit(
+            COLLATERAL,
+            collateral_id,
+            {
+                "type": "initialized",
+                "id": collateral_id,
+                "secured_loan_id": facility_id,
+                "custody_wallet_id": None,
+                "account_ids": collateral_accounts,
+                "facility_ledger_account_ids_for_liquidation": {
+                    "proceeds_from_liquidation_account_id": account_ids[
+                        "proceeds_from_liquidation_account_id"
+                    ],
+                    "payment_holding_account_id": account_ids["payment_holding_account_id"],
+                    "uncovered_outstanding_account_id": account_ids[
+                        "uncovered_outstanding_account_id"
+                    ],
+                },
+            },
+            new=True,
+        )
+        self._add_collateral(
+            collateral_id, collateral_accounts["collateral_account_id"], collateral, collateral
+        )
+        self.log.emit(
+            PENDING_CREDIT_FACILITY,
+            facility_id,
+            {
+                "type": "collateralization_state_changed",
+                "collateralization_state": "FullyCollateralized",
+                "collateral": collateral,
+                "price": price,
+            },
+        )
+        cvl_bp = collateral * price * 10_000 // (SATS * amount)
+        self.log.emit(
+            PENDING_CREDIT_FACILITY,
+            facility_id,
+            {
+                "type": "collateralization_ratio_changed",
+                "collateralization_ratio": {"Finite": f"{cvl_bp // 100}.{cvl_bp % 100:02d}"},
+            },
+        )
+        self.log.emit(PENDING_CREDIT_FACILITY, facility_id, {"type": "completed"})
+        self.log.forget(PENDING_CREDIT_FACILITY, facility_id)
+        tx = self._id()
         self.log.emit(
             CREDIT_FACILITY,
             facility_id,
             {
                 "type": "initialized",
                 "id": facility_id,
-                "pending_credit_facility_id": self._id(),
+                "pending_credit_facility_id": facility_id,
                 "customer_id": c.id,
                 "customer_type": c.customer_type,
-                "collateral_id": self._id(),
-                "ledger_tx_id": self._id(),
+                "collateral_id": collateral_id,
+                "ledger_tx_id": tx,
                 "terms": terms,
                 "amount": amount,
                 "account_ids": account_ids,
@@ -564,6 +833,15 @@ class Simulation:
             new=True,
             time_keys=("activated_at",),
         )
+        self._post(
+            tx,
+            "ACTIVATE_CREDIT_FACILITY",
+            [
+                dr(account_ids["facility_account_id"], amount),
+                cr(self.ledger.facility_omnibus, amount),
+            ],
+            facility_id,
+        )
         f = Facility(
             id=facility_id,
             public_id=int(public_id),
@@ -575,12 +853,35 @@ class Simulation:
             maturity=maturity,
             collateral=collateral,
             state="FullyCollateralized",
+            collateral_id=collateral_id,
+            collateral_account_id=collateral_accounts["collateral_account_id"],
         )
         self.bank.facilities[f.id] = f
         c.facility_id = f.id
         self._start_cycle(f, self.day)
         share = 1.0 if rng.random() < 0.6 else 0.5
         self._disburse(f, c, round(amount * share), rng)
+
+    def _add_collateral(self, collateral_id: str, account: str, added: int, total: int) -> None:
+        tx = self._id()
+        self.log.emit(
+            COLLATERAL,
+            collateral_id,
+            {
+                "type": "updated_via_manual_input",
+                "ledger_tx_id": tx,
+                "collateral_amount": total,
+                "abs_diff": added,
+                "direction": "Add",
+            },
+        )
+        omnibus = self.ledger.collateral_omnibus
+        self._post(
+            tx,
+            "ADD_COLLATERAL",
+            [dr(account, added, "BTC"), cr(omnibus, added, "BTC")],
+            collateral_id,
+        )
 
     def _disburse(self, f: Facility, c: Customer, amount: int, rng: random.Random) -> None:
         disbursal_id, public_id, process_id = self._id(), self._public_id(), self._id()
@@ -633,16 +934,28 @@ class Simulation:
         ob = self._new_obligation(
             f, "Disbursal", amount, due, self.day, f"{f.id}-disbursal-{public_id}"
         )
+        tx = self._id()
         self.log.emit(
             DISBURSAL,
             disbursal_id,
             {
                 "type": "settled",
-                "ledger_tx_id": self._id(),
+                "ledger_tx_id": tx,
                 "obligation_id": ob.id,
                 "amount": amount,
                 "effective": self.day.isoformat(),
             },
+        )
+        self._post(
+            tx,
+            "SETTLE_DISBURSAL",
+            [
+                dr(self.ledger.facility_omnibus, amount),
+                cr(a["facility_account_id"], amount),
+                dr(a["disbursed_receivable_not_yet_due_account_id"], amount),
+                cr(c.ledger_account_id, amount),
+            ],
+            disbursal_id,
         )
         f.disbursed += amount
         c.balance += amount
@@ -757,17 +1070,28 @@ class Simulation:
         if cycle is not None and cycle.start <= yesterday <= cycle.end:
             principal, _ = self._outstanding(f)
             if principal > 0:
-                amount = -(-principal * f.rate_bp // (10_000 * 365))
+                amount = -(-principal * f.rate_bp // (10_000 * DAYS_IN_YEAR))
+                tx = self._id()
                 self.log.emit(
                     INTEREST_ACCRUAL_CYCLE,
                     cycle.id,
                     {
                         "type": "interest_accrued",
-                        "ledger_tx_id": self._id(),
+                        "ledger_tx_id": tx,
                         "tx_ref": f"{cycle.id}-accrual-{yesterday.isoformat()}",
                         "amount": amount,
                         "accrued_at": f"{yesterday.isoformat()}T23:59:59Z",
                     },
+                )
+                a = f.account_ids
+                self._post(
+                    tx,
+                    "CREDIT_FACILITY_ACCRUE_INTEREST",
+                    [
+                        dr(a["interest_receivable_not_yet_due_account_id"], amount),
+                        cr(a["interest_income_account_id"], amount),
+                    ],
+                    cycle.id,
                 )
                 cycle.accrued += amount
             if yesterday == cycle.end:
@@ -868,6 +1192,9 @@ class Simulation:
             if disbursed + interest > 0:
                 needed = -(-(disbursed + interest) * 16_000 * SATS // (10_000 * self.bank.price))
                 if needed > f.collateral:
+                    self._add_collateral(
+                        f.collateral_id, f.collateral_account_id, needed - f.collateral, needed
+                    )
                     f.collateral = needed
                     f.state = ""  # force the state event with the new collateral
                     self._collateralization(f)
@@ -881,15 +1208,16 @@ class Simulation:
             self._disburse(f, c, remaining, rng)
 
     def _pay(self, c: Customer, f: Facility, due: list[Obligation], amount: int) -> None:
-        payment_id = self._id()
+        payment_id, tx = self._id(), self._id()
         effective = self.day.isoformat()
+        holding = f.account_ids["payment_holding_account_id"]
         self.log.emit(
             PAYMENT,
             payment_id,
             {
                 "type": "initialized",
                 "id": payment_id,
-                "ledger_tx_id": self._id(),
+                "ledger_tx_id": tx,
                 "beneficiary_id": f.id,
                 "facility_payment_holding_account_id": f.account_ids["payment_holding_account_id"],
                 "facility_uncovered_outstanding_account_id": f.account_ids[
@@ -902,6 +1230,9 @@ class Simulation:
             new=True,
         )
         self.log.forget(PAYMENT, payment_id)
+        self._post(
+            tx, "RECORD_PAYMENT", [dr(c.ledger_account_id, amount), cr(holding, amount)], payment_id
+        )
         c.balance -= amount
         left = amount
         # Interest first, then principal; oldest first within each (stable sort).
@@ -930,6 +1261,12 @@ class Simulation:
                 new=True,
             )
             self.log.forget(PAYMENT_ALLOCATION, allocation_id)
+            self._post(
+                tx,
+                "RECORD_PAYMENT_ALLOCATION",
+                [dr(holding, part), cr(o.receivable_account_id, part)],
+                allocation_id,
+            )
             self.log.emit(
                 OBLIGATION,
                 o.id,
@@ -952,39 +1289,64 @@ class Simulation:
     def _obligation_jobs(self, o: Obligation) -> None:
         day = self.day
         if not o.due_recorded and o.due <= day:
+            tx, before = self._id(), o.receivable_account_id
             self.log.emit(
                 OBLIGATION,
                 o.id,
-                {"type": "due_recorded", "ledger_tx_id": self._id(), "due_amount": o.outstanding},
+                {"type": "due_recorded", "ledger_tx_id": tx, "due_amount": o.outstanding},
             )
             o.due_recorded = True
+            self._move_receivable(tx, "RECORD_OBLIGATION_DUE_BALANCE", o, before)
         if o.due_recorded and not o.overdue_recorded and o.overdue is not None and o.overdue <= day:
+            tx, before = self._id(), o.receivable_account_id
             self.log.emit(
                 OBLIGATION,
                 o.id,
                 {
                     "type": "overdue_recorded",
-                    "ledger_tx_id": self._id(),
+                    "ledger_tx_id": tx,
                     "overdue_amount": o.outstanding,
                 },
             )
             o.overdue_recorded = True
+            self._move_receivable(tx, "RECORD_OBLIGATION_OVERDUE_BALANCE", o, before)
         if (
             o.due_recorded
             and not o.defaulted_recorded
             and o.defaulted is not None
             and o.defaulted <= day
         ):
+            tx, before = self._id(), o.receivable_account_id
             self.log.emit(
                 OBLIGATION,
                 o.id,
                 {
                     "type": "defaulted_recorded",
-                    "ledger_tx_id": self._id(),
+                    "ledger_tx_id": tx,
                     "defaulted_amount": o.outstanding,
                 },
             )
             o.defaulted_recorded = True
+            self._move_receivable(tx, "RECORD_OBLIGATION_DEFAULTED_BALANCE", o, before)
+
+    def _move_receivable(self, tx: str, template: str, o: Obligation, before: str) -> None:
+        """An obligation's outstanding moves to its next receivable account (due, overdue,
+        defaulted); the transaction is still written when nothing is outstanding."""
+        if o.outstanding > 0:
+            legs = [dr(o.receivable_account_id, o.outstanding), cr(before, o.outstanding)]
+            self._post(tx, template, legs, o.id)
+
+
+def _red(reject_type: str, label: str) -> dict[str, Any]:
+    return {
+        "reviewAnswer": "RED",
+        "rejectLabels": [label],
+        "reviewRejectType": reject_type,
+        "moderationComment": "Please upload a clear photo of your document."
+        if reject_type == "RETRY"
+        else "We cannot onboard you.",
+        "clientComment": f"Rejected in the sandbox review ({label}).",
+    }
 
 
 def _cents(usd: float) -> int:
@@ -1094,10 +1456,25 @@ def _bookkeeping(prices: list[tuple[date, int]], last_day: date, next_public_id:
     return write
 
 
+def ledger_keys(ledger: Ledger, bank: Bank) -> list[tuple[str, str]]:
+    """(account, currency) of every ledger account the bank in flight can still post to."""
+    keys = [
+        (ledger.deposit_omnibus, "USD"),
+        (ledger.facility_omnibus, "USD"),
+        (ledger.collateral_omnibus, "BTC"),
+    ]
+    keys += [(c.ledger_account_id, "USD") for c in bank.customers.values()]
+    for f in bank.facilities.values():
+        keys += [(a, "USD") for a in f.account_ids.values()]
+        keys.append((f.collateral_account_id, "BTC"))
+    return keys
+
+
 def table_counts(conn: psycopg.Connection) -> dict[str, int]:
     tables = [PUBLIC_IDS_TABLE]
     for e in ENTITIES:
         tables += [e.index_table, e.events_table, e.rollup_table]
+    tables += [INBOX_EVENTS_TABLE, *CALA_TABLES]
     return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
 
 
@@ -1176,6 +1553,15 @@ def simulate(
             bank = load_bank(conn, next_public_id, price, store)
             first = last_day + timedelta(days=1)
         sim = Simulation(cfg, bank)
+        ledger = sim.ledger
+
+        def load(keys):
+            store.wait()  # what a batch in flight writes is needed
+            return load_balances(conn, ledger.journal_id, keys)
+
+        ledger.loader = load
+        if last_day is not None:
+            ledger.balances.update(load(ledger_keys(ledger, bank)))
         prices: list[tuple[date, int]] = []
         done: date | None = None
         run_first = first

@@ -17,6 +17,7 @@ from typing import Any
 import psycopg
 
 from lana_sandbox.entities import (
+    COLLATERAL,
     CREDIT_FACILITY,
     CUSTOMER,
     DEPOSIT_ACCOUNT,
@@ -38,6 +39,7 @@ class Customer:
     since: date  # onboarding day
     account_id: str  # the deposit account
     ledger_account_id: str  # its ledger account, credited by disbursals, debited by payments
+    frozen_ledger_account_id: str = ""
     balance: int = 0  # cents, net of withdrawals still pending
     facility_id: str | None = None  # the open credit facility, if any
 
@@ -110,6 +112,8 @@ class Facility:
     maturity: date
     collateral: int  # sats
     state: str  # collateralization_state
+    collateral_id: str = ""
+    collateral_account_id: str = ""  # its BTC ledger account
     ratio: Any = None  # last collateralization_ratio written, as JSON
     disbursed: int = 0  # settled principal
     matured: bool = False
@@ -181,6 +185,12 @@ def load_bank(conn: psycopg.Connection, next_public_id: int, price: int, store: 
     facilities = fetch_latest(conn, CREDIT_FACILITY, "NOT is_completed")
     cycles = fetch_latest(conn, INTEREST_ACCRUAL_CYCLE, "NOT is_interest_accruals_posted")
     obligations = fetch_latest(conn, OBLIGATION, "NOT is_completed")
+    collaterals = fetch_latest(
+        conn,
+        COLLATERAL,
+        "secured_loan_id = ANY(%s::uuid[])",
+        ([f["id"] for f in facilities.values()],),
+    )
     for spec, rows in (
         (CUSTOMER, customers),
         (DEPOSIT_ACCOUNT, accounts),
@@ -189,6 +199,7 @@ def load_bank(conn: psycopg.Connection, next_public_id: int, price: int, store: 
         (CREDIT_FACILITY, facilities),
         (INTEREST_ACCRUAL_CYCLE, cycles),
         (OBLIGATION, obligations),
+        (COLLATERAL, collaterals),
     ):
         store.preload(spec, rows)
 
@@ -231,6 +242,7 @@ def load_bank(conn: psycopg.Connection, next_public_id: int, price: int, store: 
             since=c["created_at"].date(),
             account_id=a["id"],
             ledger_account_id=ledger,
+            frozen_ledger_account_id=a["account_ids"]["frozen_deposit_account_id"],
             balance=deposits.get(a["id"], 0)
             - withdrawn.get(a["id"], 0)
             + disbursed_to.get(ledger, 0)
@@ -269,6 +281,10 @@ def load_bank(conn: psycopg.Connection, next_public_id: int, price: int, store: 
             maturity=_date(f["maturity_date"]),
             collateral=f["collateral"],
             state=f["collateralization_state"],
+            collateral_id=f["collateral_id"],
+            collateral_account_id=collaterals[f["collateral_id"]]["account_ids"][
+                "collateral_account_id"
+            ],
             ratio=f["collateralization_ratio"],
             disbursed=disbursed_by_facility.get(f["id"], 0),
             matured=f["is_matured"],

@@ -95,6 +95,86 @@ class Event:
         self.recorded_at: datetime | None = None
 
 
+class RawRow:
+    """Rows of tables outside the entity pattern (inbox_events, the Cala ledger) that happen at
+    one moment: `make` turns that moment into `[(table, values), ...]` once the day is stamped."""
+
+    __slots__ = ("make", "window", "recorded_at", "time_keys", "payload")
+
+    def __init__(
+        self, make: Callable[[datetime], list[tuple[str, tuple]]], window: tuple[int, int]
+    ):
+        self.make = make
+        self.window = window
+        self.recorded_at: datetime | None = None
+        self.time_keys: tuple[str, ...] = ()
+        self.payload: dict[str, Any] = {}
+
+
+#: Columns of the raw tables, in COPY order, with their encoders; and the load order.
+RAW_TABLES: dict[str, tuple[tuple[str, ...], tuple[Callable[[Any], str], ...]]] = {}
+
+
+def raw_table(table: str, columns: str) -> None:
+    """Register a raw table: "name TYPE, ..." in COPY order."""
+    names, encoders = [], []
+    for item in columns.split(","):
+        name, sql_type = item.split()
+        names.append(name)
+        encoders.append(ENCODERS[sql_type])
+    RAW_TABLES[table] = (tuple(names), tuple(encoders))
+
+
+raw_table(
+    "inbox_events",
+    "id UUID, idempotency_key TEXT, payload JSONB, status TEXT, error TEXT, "
+    "recorded_at TIMESTAMPTZ, processed_at TIMESTAMPTZ",
+)
+raw_table("cala_journals", "id UUID, name TEXT, created_at TIMESTAMPTZ")
+raw_table(
+    "cala_accounts",
+    "id UUID, code TEXT, name TEXT, external_id TEXT, normal_balance_type TEXT, "
+    "eventually_consistent BOOLEAN, velocity_context_values JSONB, status TEXT, "
+    "created_at TIMESTAMPTZ",
+)
+raw_table(
+    "cala_account_sets",
+    "id UUID, journal_id UUID, name TEXT, external_id TEXT, created_at TIMESTAMPTZ",
+)
+raw_table(
+    "cala_account_set_member_accounts",
+    "account_set_id UUID, member_account_id UUID, transitive BOOLEAN, created_at TIMESTAMPTZ",
+)
+raw_table(
+    "cala_account_set_member_account_sets",
+    "account_set_id UUID, member_account_set_id UUID, created_at TIMESTAMPTZ",
+)
+raw_table(
+    "cala_transactions",
+    "id UUID, journal_id UUID, tx_template_id UUID, external_id TEXT, correlation_id TEXT, "
+    "created_at TIMESTAMPTZ",
+)
+raw_table(
+    "cala_entries",
+    "id UUID, journal_id UUID, account_id UUID, transaction_id UUID, created_at TIMESTAMPTZ",
+)
+raw_table(
+    "cala_entry_events",
+    "id UUID, sequence INT, event_type TEXT, event JSONB, recorded_at TIMESTAMPTZ",
+)
+raw_table(
+    "cala_balance_history",
+    "journal_id UUID, account_id UUID, latest_entry_id UUID, currency TEXT, version INT, "
+    "values JSONB, recorded_at TIMESTAMPTZ",
+)
+raw_table(
+    "cala_cumulative_effective_balances",
+    "journal_id UUID, account_id UUID, currency TEXT, effective TEXT, version INT, "
+    "all_time_version INT, latest_entry_id UUID, values JSONB, updated_at TIMESTAMPTZ, "
+    "created_at TIMESTAMPTZ",
+)
+
+
 class DayLog:
     """The events of one simulated day, in the order they happen.
 
@@ -107,7 +187,7 @@ class DayLog:
     def __init__(self, day: date, clock: random.Random):
         self.day = day
         self.clock = clock
-        self.events: list[Event] = []
+        self.events: list[Event | RawRow] = []
         self.forgotten: list[tuple[EntitySpec, str]] = []
         self.window = (1, 86_399)
 
@@ -128,6 +208,12 @@ class DayLog:
         ev = Event(spec, entity_id, payload, new, time_keys, self.window)
         self.events.append(ev)
         return ev
+
+    def row(self, make: Callable[[datetime], list[tuple[str, tuple]]]) -> RawRow:
+        """Raw rows (see RawRow), stamped in order with the events."""
+        r = RawRow(make, self.window)
+        self.events.append(r)
+        return r
 
     def forget(self, spec: EntitySpec, entity_id: str) -> None:
         """The entity will get no more events: drop it from the rollup cache after this day."""
@@ -258,7 +344,15 @@ class Store:
         """Stamp, fold and encode one day's events. Returns the number of events."""
         log.stamp()
         chars = 0
+        events = 0
         for ev in log.events:
+            if type(ev) is RawRow:
+                for table, values in ev.make(ev.recorded_at):
+                    line = encode_row(values, RAW_TABLES[table][1])
+                    self._buf(table).append(line)
+                    chars += len(line)
+                continue
+            events += 1
             spec = ev.spec
             cache = self.cache[spec.name]
             prev = cache.get(ev.id)
@@ -301,7 +395,7 @@ class Store:
         for spec, entity_id in log.forgotten:
             self.cache[spec.name].pop(entity_id, None)
         self._chars += chars
-        return len(log.events)
+        return events
 
     @property
     def wants_flush(self) -> bool:
@@ -381,5 +475,7 @@ class Store:
                     spec.rollup_column_names,
                     buffers.get(spec.rollup_table, []),
                 )
+            for table, (columns, _) in RAW_TABLES.items():
+                self._copy(cur, table, columns, buffers.get(table, []))
             if bookkeeping is not None:
                 bookkeeping(conn)

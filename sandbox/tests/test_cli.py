@@ -41,7 +41,7 @@ def test_ddl(db):
         n = conn.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"
         ).fetchone()[0]
-    assert n == 1 + 3 * 11
+    assert n == 1 + 3 * 16 + 1 + 10  # public ids, 16 entities, inbox_events, Cala
 
 
 def test_python_dash_m():

@@ -24,7 +24,7 @@ PG_TYPES = {
     "UUID[]": ("ARRAY", "_uuid"),
 }
 # Event types the contract lists that today's JSON Schemas no longer have.
-NOT_IN_SCHEMAS = {("credit_facility", "activated")}
+NOT_IN_SCHEMAS = {("credit_facility", "activated"), ("collateral", "updated")}
 
 
 def contract_columns(text: str) -> dict[str, dict[str, str | None]]:
@@ -53,7 +53,33 @@ def contract_columns(text: str) -> dict[str, dict[str, str | None]]:
                     t = words[1] if len(words) > 1 and words[1].isupper() else None
                     cols[words[0]] = CONTRACT_TYPES.get(t, t)
         out[m.group(1)] = cols
+    # "- `core_chart_events_rollup`: account_set_id, base_config JSONB, …" (one line)
+    for table, line in re.findall(r"^- `(core_\w+_events_rollup)`: (.*)$", text, re.M):
+        cols = {}
+        for piece in line.split(". Events")[0].split(","):
+            words = piece.strip().rstrip(".").split()
+            if words:
+                t = words[1] if len(words) > 1 and words[1].isupper() else None
+                cols[words[0]] = CONTRACT_TYPES.get(t, t)
+        out[table] = cols
     return out
+
+
+# Entities whose rollup the contract does not describe: their columns are what Lana's generator
+# derives from the JSON Schema alone.
+SCHEMA_ONLY = {"chart_node"}
+
+
+def schema_columns(spec_name: str, schema: dict) -> dict[str, None]:
+    """Rollup columns Lana's generator derives from an event enum: every field but `type` and
+    `id` (an `x_id` becomes `x_ids`), plus `is_<event>` toggles the contract names."""
+    cols: dict[str, None] = {}
+    for fields in variants(schema).values():
+        for k in fields:
+            if k in ("type", "id"):
+                continue
+            cols[k + "s" if k == "child_node_id" else k] = None
+    return cols
 
 
 def _resolve(schema: dict, node: dict) -> dict:
@@ -89,7 +115,15 @@ def variants(schema: dict) -> dict[str, dict]:
 
 @pytest.fixture(scope="module")
 def contract(reference):
-    return contract_columns((reference / "lana-source.md").read_text())
+    found = contract_columns((reference / "lana-source.md").read_text())
+    d = reference / "lana-event-schemas"
+    for e in ENTITIES:
+        if e.name in SCHEMA_ONLY:
+            assert e.rollup_table not in found
+            found[e.rollup_table] = schema_columns(
+                e.name, json.loads((d / e.schema_file).read_text())
+            )
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -105,6 +139,10 @@ def test_contract_parser_reads_every_entity(contract):
     cf = contract["core_credit_facility_events_rollup"]
     assert cf["maturity_date"] == "TIMESTAMPTZ" and cf["obligation_ids"] == "UUID[]"
     assert cf["is_matured"] == "BOOLEAN" and cf["price"] == "BIGINT"
+    chart = contract["core_chart_events_rollup"]
+    assert chart == dict.fromkeys(
+        ["account_set_id", "base_config", "closed_as_of", "name", "posted_as_of", "reference"]
+    ) | {"base_config": "JSONB"}
 
 
 @pytest.mark.parametrize("spec", ENTITIES, ids=lambda e: e.name)
@@ -258,4 +296,68 @@ def test_specs_are_all_there():
     assert set(BY_NAME) == {
         "party", "customer", "deposit_account", "deposit", "withdrawal", "credit_facility",
         "interest_accrual_cycle", "obligation", "disbursal", "payment", "payment_allocation",
+        "credit_facility_proposal", "pending_credit_facility", "collateral", "chart",
+        "chart_node",
     }  # fmt: skip
+
+
+# ---- the tables outside the entity pattern: inbox_events and the Cala ledger ----
+
+OTHER_TABLES = (
+    "inbox_events",
+    "cala_accounts",
+    "cala_account_sets",
+    "cala_account_set_member_accounts",
+    "cala_account_set_member_account_sets",
+    "cala_balance_history",
+    "cala_cumulative_effective_balances",
+)
+
+
+def contract_table_columns(text: str, table: str) -> list[str]:
+    """Column names of "- `table`: a, b (unique), c JSONB, …; unique (…)." in lana-source.md."""
+    m = re.search(rf"^- `{table}`: (.*)$", text, re.M)
+    assert m, f"{table} is not in the contract"
+    line = re.sub(r"\([^)]*\)|\{[^}]*\}", "", m.group(1).split(";")[0].split(". ")[0])
+    return [piece.split()[0].rstrip(".") for piece in line.split(",") if piece.split()]
+
+
+@pytest.fixture(scope="module")
+def ddl_db(make_db) -> str:
+    dsn = make_db()
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        apply_ddl(conn)
+    return dsn
+
+
+@pytest.mark.parametrize("table", OTHER_TABLES)
+def test_other_tables_have_the_contracts_columns(ddl_db, reference, table):
+    expected = contract_table_columns((reference / "lana-source.md").read_text(), table)
+    with psycopg.connect(ddl_db, autocommit=True) as conn:
+        got = [
+            r[0]
+            for r in conn.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = "
+                "'public' AND table_name = %s ORDER BY ordinal_position",
+                (table,),
+            )
+        ]
+    assert got == expected
+
+
+def test_inbox_events_is_lanas_and_the_fake_sumsub_uses_it(ddl_db):
+    from lana_sandbox.ddl import inbox_events_ddl
+    from lana_sandbox.fake_sumsub.inbox import INBOX_EVENTS_DDL, inbox_ddl
+
+    assert inbox_ddl() == inbox_events_ddl()
+    norm = [" ".join(s.split()) for s in INBOX_EVENTS_DDL]
+    ours = " ".join(" ".join(inbox_events_ddl()).split())
+    assert "status InboxEventStatus NOT NULL DEFAULT 'pending'" in ours
+    assert "idempotency_key VARCHAR UNIQUE" in ours and "payload JSONB NOT NULL" in ours
+    assert any("idx_inbox_events_status" in s for s in norm)
+    with psycopg.connect(ddl_db, autocommit=True) as conn:
+        (udt,) = conn.execute(
+            "SELECT udt_name FROM information_schema.columns WHERE table_name = 'inbox_events' "
+            "AND column_name = 'status'"
+        ).fetchone()
+        assert udt == "inboxeventstatus"
