@@ -68,12 +68,29 @@ def get(
         conn.close()
 
 
-@pytest.fixture
-def bank(db) -> tuple[str, list[dict]]:
+@pytest.fixture(scope="module")
+def bank(make_db) -> tuple[str, list[dict]]:
+    """One database for the module (tests that add webhooks remove them: ``add_webhooks``)."""
+    dsn = make_db()
     webhooks = kyc_webhooks(CUSTOMERS, seed=SEED)
-    with psycopg.connect(db, autocommit=True) as conn:
+    with psycopg.connect(dsn, autocommit=True) as conn:
         insert_webhooks(conn, webhooks)
-    return db, webhooks
+    return dsn, webhooks
+
+
+@pytest.fixture
+def add_webhooks(bank):
+    """``add_webhooks([...])``: insert webhooks for this test only."""
+    keys: list[str] = []
+
+    def add(webhooks: list[dict]) -> None:
+        with psycopg.connect(bank[0], autocommit=True) as conn:
+            insert_webhooks(conn, webhooks)
+        keys.extend(f"sumsub:{w['correlationId']}:{w['type']}" for w in webhooks)
+
+    yield add
+    with psycopg.connect(bank[0], autocommit=True) as conn:
+        conn.execute("DELETE FROM inbox_events WHERE idempotency_key = ANY(%s)", (keys,))
 
 
 @pytest.fixture
@@ -170,21 +187,18 @@ def test_the_fields_lana_s_dbt_reads_are_there_and_vary(fx, bank):
         assert "occupation" in items["sections"]["personalInformation"]["items"]
 
 
-def test_lookup_by_external_user_id_uses_the_raw_encoded_path(fx, bank):
-    dsn = bank[0]
+def test_lookup_by_external_user_id_uses_the_raw_encoded_path(fx, add_webhooks):
     odd = "maría+kyc@example.com x"
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        insert_webhooks(
-            conn,
-            [
-                webhook(
-                    "applicantCreated",
-                    customer_id=odd,
-                    applicant_id="aaaabbbbccccddddeeeeffff",
-                    created_at=NOW - timedelta(hours=1),
-                )
-            ],
-        )
+    add_webhooks(
+        [
+            webhook(
+                "applicantCreated",
+                customer_id=odd,
+                applicant_id="aaaabbbbccccddddeeeeffff",
+                created_at=NOW - timedelta(hours=1),
+            )
+        ]
+    )
     target = "/resources/applicants/-;externalUserId=mar%C3%ADa%2Bkyc%40example.com%20x/one"
     r = get(fx, target)
     assert r.status == 200
@@ -209,29 +223,27 @@ def test_unknown_applicants_and_paths_are_404_json(fx):
     assert get(fx, "/resources/nope").status == 404
 
 
-def test_new_webhooks_change_the_applicant_at_once(fx, bank):
-    dsn, webhooks = bank
+def test_new_webhooks_change_the_applicant_at_once(fx, bank, add_webhooks):
+    webhooks = bank[1]
     created_only = [c for c, w in _latest(webhooks).items() if w["type"] == "applicantCreated"][0]
     applicant_id = _latest(webhooks)[created_only]["applicantId"]
     assert get(fx, f"/resources/applicants/{applicant_id}/metadata/resources").json() == {
         "items": [],
         "totalItems": 0,
     }
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        insert_webhooks(
-            conn,
-            [
-                webhook(
-                    "applicantReviewed",
-                    customer_id=created_only,
-                    applicant_id=applicant_id,
-                    created_at=NOW - timedelta(minutes=5),
-                    review_answer="RED",
-                    reject_type="FINAL",
-                    reject_labels=["FORGERY"],
-                )
-            ],
-        )
+    add_webhooks(
+        [
+            webhook(
+                "applicantReviewed",
+                customer_id=created_only,
+                applicant_id=applicant_id,
+                created_at=NOW - timedelta(minutes=5),
+                review_answer="RED",
+                reject_type="FINAL",
+                reject_labels=["FORGERY"],
+            )
+        ]
+    )
     review = get(fx, f"/resources/applicants/{applicant_id}/one").json()["review"]
     assert review["reviewStatus"] == "completed"
     assert review["reviewResult"]["reviewAnswer"] == "RED"

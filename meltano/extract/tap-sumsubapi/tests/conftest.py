@@ -1,10 +1,10 @@
 """Run the tap in-process against the fake Sumsub server, on one shared fake clock.
 
-Every test gets its own PostgreSQL database (the root conftest's ``make_db``) holding Lana's
-``inbox_events`` with the KYC webhooks of :data:`CUSTOMERS`, a fake Sumsub server reading
-it, and a :class:`FakeClock` shared by tap and server: the tap's waits (spacing, 429 waits,
-backoff) move that clock instead of sleeping, and the server checks the signature timestamps
-against it.
+Every test module gets a PostgreSQL database (the root conftest's ``make_db``) holding Lana's
+``inbox_events`` with the KYC webhooks of :data:`CUSTOMERS` (webhooks a test adds are removed
+after it); every test a fake Sumsub server reading it and a :class:`FakeClock` shared by tap
+and server: the tap's waits (spacing, 429 waits, backoff) move that clock instead of
+sleeping, and the server checks the signature timestamps against it.
 """
 
 from __future__ import annotations
@@ -69,11 +69,13 @@ class Bank:
 
     dsn: str
     webhooks: list[dict]
+    added: list[str] = field(default_factory=list)  # idempotency keys, removed after the test
 
     def add(self, webhooks: list[dict]) -> None:
         with psycopg.connect(self.dsn, autocommit=True) as conn:
             insert_webhooks(conn, webhooks)
-        self.webhooks += webhooks
+        self.webhooks = self.webhooks + webhooks
+        self.added += [f"sumsub:{w['correlationId']}:{w['type']}" for w in webhooks]
 
     def latest(self) -> dict[str, dict]:
         """Latest webhook per customer (by createdAtMs)."""
@@ -129,13 +131,25 @@ def clock() -> FakeClock:
     return FakeClock(NOW)
 
 
-@pytest.fixture
-def bank(make_db) -> Bank:
+@pytest.fixture(scope="module")
+def _bank_database(make_db) -> tuple[str, list[dict]]:
+    """One database per test module (creating databases is the slow part on a busy machine)."""
     dsn = make_db()
     webhooks = kyc_webhooks(CUSTOMERS, seed=SEED)
     with psycopg.connect(dsn, autocommit=True) as conn:
         insert_webhooks(conn, webhooks)
-    return Bank(dsn, webhooks)
+    return dsn, webhooks
+
+
+@pytest.fixture
+def bank(_bank_database) -> t.Iterator[Bank]:
+    """The module's database with :data:`CUSTOMERS`' webhooks; what a test adds is removed."""
+    dsn, webhooks = _bank_database
+    state = Bank(dsn, list(webhooks))
+    yield state
+    if state.added:
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute("DELETE FROM inbox_events WHERE idempotency_key = ANY(%s)", (state.added,))
 
 
 @pytest.fixture
