@@ -6,7 +6,7 @@ export MELTANO_SEND_ANONYMOUS_USAGE_STATS := false
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 
-.PHONY: setup demo test ui lint
+.PHONY: setup demo test ui lint bench
 
 setup:
 	scripts/setup
@@ -25,3 +25,6 @@ lint: setup
 	.venv/bin/ruff format --check .
 	mkdir -p .lana
 	cd dagster/dbt && LANA_DUCKDB_PATH=$(CURDIR)/.lana/lint.duckdb ../../.venv/bin/sqlfluff lint models tests
+
+bench: setup
+	.venv/bin/python bench/sandbox_bank.py

@@ -10,7 +10,7 @@ from lana_sandbox import pg
 from lana_sandbox.ddl import ddl_script
 
 #: Size presets: (customers, days). README.md shows what each gives.
-PRESETS = {"tiny": (50, 90), "demo": (300, 365), "bench": (5_000, 365)}
+PRESETS = {"tiny": (50, 90), "demo": (300, 365), "bench": (10_000, 730)}
 
 
 @click.group()

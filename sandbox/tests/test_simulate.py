@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import psycopg
 import pytest
 from jsonschema import Draft202012Validator, FormatChecker
+from lana_sandbox.ddl import CALA_TABLES, INBOX_EVENTS_TABLE
 from lana_sandbox.entities import ENTITIES
 from lana_sandbox.simulate import SandboxError, connect, load_state, simulate
 from lana_sandbox.store import Store
@@ -20,6 +21,7 @@ def table_hashes(dsn: str) -> dict[str, tuple[int, str]]:
     tables = ["core_public_ids", "lana_sandbox.btc_price", "lana_sandbox.state"]
     for e in ENTITIES:
         tables += [e.index_table, e.events_table, e.rollup_table]
+    tables += [INBOX_EVENTS_TABLE, *CALA_TABLES]
     with connect(dsn) as conn:
         return {
             t: conn.execute(
@@ -438,3 +440,310 @@ def test_allocations_by_obligation(conn):
     for oid, amount, completed in over:
         assert by_obligation.get(oid, 0) <= amount
         assert completed == (by_obligation.get(oid, 0) == amount)
+
+
+# ---- the books: Cala ledger checks ----
+
+ENTRIES = """
+    SELECT e.id, e.transaction_id, e.account_id, x.event -> 'values' AS v, e.created_at
+    FROM cala_entries e JOIN cala_entry_events x ON x.id = e.id
+"""
+
+
+def test_every_ledger_transaction_balances(conn):
+    unbalanced = conn.execute(f"""
+        SELECT transaction_id, v->>'currency', v->>'layer',
+               sum(CASE v->>'direction' WHEN 'debit' THEN (v->>'units')::numeric
+                   ELSE -(v->>'units')::numeric END)
+        FROM ({ENTRIES}) en GROUP BY 1, 2, 3 HAVING sum(CASE v->>'direction'
+            WHEN 'debit' THEN (v->>'units')::numeric ELSE -(v->>'units')::numeric END) <> 0
+    """).fetchall()
+    assert unbalanced == []
+    (txs, orphans, single) = conn.execute(f"""
+        SELECT (SELECT count(*) FROM cala_transactions),
+               (SELECT count(*) FROM cala_entries e LEFT JOIN cala_transactions t
+                  ON t.id = e.transaction_id WHERE t.id IS NULL),
+               (SELECT count(*) FROM (SELECT transaction_id FROM ({ENTRIES}) en
+                  GROUP BY 1 HAVING count(*) < 2) s)
+    """).fetchone()
+    assert txs > 1000 and orphans == 0 and single == 0
+    # Every money movement of the entities has its transaction.
+    (missing,) = conn.execute("""
+        SELECT count(*) FROM (
+          SELECT (event->>'ledger_tx_id')::uuid tx FROM core_deposit_events
+          UNION ALL SELECT (event->>'ledger_tx_id')::uuid FROM core_payment_events
+          UNION ALL SELECT (event->>'ledger_tx_id')::uuid FROM core_payment_allocation_events
+          UNION ALL SELECT (event->>'ledger_tx_id')::uuid FROM core_interest_accrual_cycle_events
+            WHERE event_type = 'interest_accrued'
+          UNION ALL SELECT (event->>'ledger_tx_id')::uuid FROM core_disbursal_events
+            WHERE event_type = 'settled'
+          UNION ALL SELECT (event->>'ledger_tx_id')::uuid FROM core_withdrawal_events
+            WHERE event_type <> 'approval_process_concluded'
+          UNION ALL SELECT (event->>'ledger_tx_id')::uuid FROM core_collateral_events
+            WHERE event_type = 'updated_via_manual_input'
+        ) m LEFT JOIN cala_transactions t ON t.id = m.tx WHERE t.id IS NULL
+    """).fetchone()
+    assert missing == 0
+
+
+def test_balances_are_the_sum_of_their_entries(conn):
+    sums = {
+        (str(a), cur, layer): (dr, cr, n)
+        for a, cur, layer, dr, cr, n in conn.execute(f"""
+            SELECT account_id, v->>'currency', v->>'layer',
+                   sum((v->>'units')::numeric) FILTER (WHERE v->>'direction' = 'debit'),
+                   sum((v->>'units')::numeric) FILTER (WHERE v->>'direction' = 'credit'),
+                   count(*)
+            FROM ({ENTRIES}) en GROUP BY 1, 2, 3
+        """)
+    }
+    latest = conn.execute("""
+        SELECT DISTINCT ON (account_id, currency) account_id::text, currency, version, values
+        FROM cala_balance_history ORDER BY account_id, currency, version DESC
+    """).fetchall()
+    assert len(latest) > 100
+    from decimal import Decimal
+
+    for account, currency, version, values in latest:
+        entries = 0
+        for layer in ("settled", "pending", "encumbrance"):
+            dr, cr, n = sums.get((account, currency, layer), (None, None, 0))
+            assert Decimal(values[layer]["dr_balance"]) == (dr or 0), (account, layer)
+            assert Decimal(values[layer]["cr_balance"]) == (cr or 0), (account, layer)
+            entries += n
+        assert version == values["version"] == entries
+    # The cumulative effective balance of the last effective day is the latest balance.
+    diff = conn.execute("""
+        SELECT count(*) FROM (SELECT DISTINCT ON (account_id, currency) * FROM
+          cala_cumulative_effective_balances ORDER BY account_id, currency, effective DESC,
+          version DESC) c
+        JOIN (SELECT DISTINCT ON (account_id, currency) * FROM cala_balance_history
+          ORDER BY account_id, currency, version DESC) h USING (account_id, currency)
+        WHERE c.all_time_version <> h.version OR c.values <> h.values
+           OR c.latest_entry_id <> h.latest_entry_id
+    """).fetchone()[0]
+    assert diff == 0
+    # Versions per account run 1..n; per effective day 1..n.
+    gaps = conn.execute("""
+        SELECT count(*) FROM (SELECT account_id, currency, max(version) m, count(*) n
+          FROM cala_balance_history GROUP BY 1, 2) t WHERE m <> n
+    """).fetchone()[0]
+    assert gaps == 0
+
+
+def test_deposit_accounts_in_the_ledger_match_the_deposits(conn):
+    """A customer's deposit account (settled) = deposits - reverted - confirmed withdrawals +
+    settled disbursals - payments; its pending layer holds withdrawals not yet confirmed."""
+    rows = conn.execute(f"""
+        WITH acc AS (SELECT id, (account_ids->>'deposit_account_id')::uuid led FROM
+          (SELECT DISTINCT ON (id) * FROM core_deposit_account_events_rollup
+           ORDER BY id, version DESC) a),
+        led AS (SELECT account_id,
+          sum(CASE v->>'direction' WHEN 'credit' THEN (v->>'units')::numeric
+              ELSE -(v->>'units')::numeric END) FILTER (WHERE v->>'layer' = 'settled') s
+          FROM ({ENTRIES}) en GROUP BY 1),
+        src AS (
+          SELECT deposit_account_id id, amount FROM (SELECT DISTINCT ON (id) * FROM
+            core_deposit_events_rollup ORDER BY id, version DESC) d WHERE status = 'Confirmed'
+          UNION ALL SELECT deposit_account_id, -amount FROM (SELECT DISTINCT ON (id) * FROM
+            core_withdrawal_events_rollup ORDER BY id, version DESC) w WHERE status = 'Confirmed'
+          UNION ALL SELECT a.id, d.amount FROM (SELECT DISTINCT ON (id) * FROM
+            core_disbursal_events_rollup ORDER BY id, version DESC) d
+            JOIN acc a ON a.led = d.disbursal_credit_account_id WHERE d.is_settled
+          UNION ALL SELECT a.id, -p.amount FROM core_payment_events_rollup p
+            JOIN acc a ON a.led = p.payment_source_account_id)
+        SELECT acc.id, coalesce(led.s, 0) * 100,
+               (SELECT coalesce(sum(amount), 0) FROM src WHERE src.id = acc.id)
+        FROM acc LEFT JOIN led ON led.account_id = acc.led
+    """).fetchall()
+    assert len(rows) > 50
+    assert [r for r in rows if r[1] != r[2]] == []
+
+
+def test_facility_outstanding_is_the_ledgers_receivables(conn):
+    receivable = {
+        (str(f), kind): v
+        for f, kind, v in conn.execute(f"""
+            WITH f AS (SELECT DISTINCT ON (id) id, account_ids FROM
+              core_credit_facility_events_rollup ORDER BY id, version DESC),
+            accts AS (
+              SELECT f.id, k.key, (k.value #>> '{{}}')::uuid acct FROM f,
+                jsonb_each(f.account_ids) k
+              WHERE k.key LIKE '%receivable%' OR k.key LIKE '%defaulted%')
+            SELECT a.id, CASE WHEN a.key LIKE 'interest%' THEN 'Interest' ELSE 'Disbursal' END,
+              sum(CASE v->>'direction' WHEN 'debit' THEN (v->>'units')::numeric
+                  ELSE -(v->>'units')::numeric END) * 100
+            FROM accts a JOIN ({ENTRIES}) en ON en.account_id = a.acct GROUP BY 1, 2
+        """)
+    }
+    outstanding = {
+        (str(f), kind): v
+        for f, kind, v in conn.execute("""
+            SELECT o.beneficiary_id, o.obligation_type,
+                   sum(o.amount - coalesce(p.paid, 0))
+            FROM (SELECT DISTINCT ON (id) * FROM core_obligation_events_rollup
+                  ORDER BY id, version DESC) o
+            LEFT JOIN (SELECT obligation_id, sum(amount) paid
+                       FROM core_payment_allocation_events_rollup GROUP BY 1) p
+              ON p.obligation_id = o.id
+            GROUP BY 1, 2
+        """)
+    }
+    # Interest accrued in cycles not yet posted is receivable, not yet an obligation.
+    for f, accrued in conn.execute("""
+        SELECT c.facility_id, sum((e.event->>'amount')::bigint)
+        FROM core_interest_accrual_cycle_events e
+        JOIN (SELECT DISTINCT ON (id) * FROM core_interest_accrual_cycle_events_rollup
+              ORDER BY id, version DESC) c ON c.id = e.id
+        WHERE e.event_type = 'interest_accrued' AND NOT c.is_interest_accruals_posted
+        GROUP BY 1
+    """):
+        key = (str(f), "Interest")
+        outstanding[key] = outstanding.get(key, 0) + accrued
+    assert len(receivable) > 20
+    keys = set(receivable) | set(outstanding)
+    assert {k: receivable.get(k, 0) for k in keys} == {k: outstanding.get(k, 0) for k in keys}
+    # The facility rollup's `outstanding` at a collateralization change is the obligations'.
+    (changes,) = conn.execute(
+        "SELECT count(*) FROM core_credit_facility_events "
+        "WHERE event_type = 'collateralization_state_changed'"
+    ).fetchone()
+    assert changes > 0
+
+
+def test_interest_is_rate_times_principal_per_day(conn):
+    """Each day's accrual = ceil(principal outstanding x annual rate / 365)."""
+    from decimal import ROUND_CEILING, Decimal
+
+    principal_moves = defaultdict(list)  # facility -> [(recorded_at, delta)]
+    for f, at, amount in conn.execute("""
+        SELECT o.beneficiary_id, e.recorded_at, (e.event->>'amount')::bigint
+        FROM core_obligation_events e JOIN core_obligation_events_rollup o
+          ON o.id = e.id AND o.version = e.sequence
+        WHERE e.event_type = 'initialized' AND o.obligation_type = 'Disbursal'
+        UNION ALL
+        SELECT a.beneficiary_id, e.recorded_at, -a.amount
+        FROM core_payment_allocation_events e JOIN core_payment_allocation_events_rollup a
+          ON a.id = e.id WHERE a.obligation_type = 'Disbursal'
+    """):
+        principal_moves[f].append((at, amount))
+    checked = 0
+    for f, at, amount, rate in conn.execute("""
+        SELECT c.facility_id, e.recorded_at, (e.event->>'amount')::bigint,
+               c.terms->>'annual_rate'
+        FROM core_interest_accrual_cycle_events e
+        JOIN core_interest_accrual_cycle_events_rollup c ON c.id = e.id AND c.version = 1
+        WHERE e.event_type = 'interest_accrued'
+    """):
+        principal = sum(d for t, d in principal_moves[f] if t < at)
+        want = (Decimal(principal) * Decimal(rate) / 100 / 365).to_integral_value(ROUND_CEILING)
+        assert amount == want, (f, at, principal, rate)
+        checked += 1
+    assert checked > 500
+
+
+def test_chart_of_accounts_over_account_sets(conn):
+    nodes = conn.execute("""
+        SELECT n.code, r.spec, r.ledger_account_set_id, s.name, r.child_node_ids
+        FROM core_chart_nodes n JOIN (SELECT DISTINCT ON (id) * FROM
+          core_chart_node_events_rollup ORDER BY id, version DESC) r ON r.id = n.id
+        LEFT JOIN cala_account_sets s ON s.id = r.ledger_account_set_id
+    """).fetchall()
+    codes = {code for code, *_ in nodes}
+    assert {"1", "11", "11.01.0101", "21.01.0101", "81.02", "11.02.0202"} <= codes
+    for code, spec, _set_id, set_name, _ in nodes:
+        assert set_name == spec["name"]["name"]
+        parent = spec["parent"]
+        if "." in code:
+            assert ".".join(s["code"] for s in parent["sections"]) == code.rsplit(".", 1)[0]
+    # The set of a node holds its children's sets; every posting account is in a node's set.
+    (unlinked,) = conn.execute("""
+        SELECT count(*) FROM cala_accounts a
+        WHERE NOT EXISTS (SELECT 1 FROM cala_account_sets s WHERE s.id = a.id)
+          AND NOT EXISTS (SELECT 1 FROM cala_account_set_member_accounts m
+                          WHERE m.member_account_id = a.id)
+    """).fetchone()
+    assert unlinked == 0
+    (edges,) = conn.execute("SELECT count(*) FROM cala_account_set_member_account_sets").fetchone()
+    assert edges == len(nodes)  # each node under its parent (top level under the chart's set)
+    (deposits,) = conn.execute("""
+        SELECT count(*) FROM cala_account_set_member_accounts m
+        JOIN core_chart_nodes n ON n.ledger_account_set_id = m.account_set_id
+        WHERE n.code = '21.01.0101'
+    """).fetchone()
+    (customers,) = conn.execute("SELECT count(*) FROM core_deposit_accounts").fetchone()
+    assert deposits == customers
+
+
+def test_proposals_become_pending_facilities_then_facilities(conn):
+    rows = conn.execute("""
+        SELECT p.id, p.status, pf.id IS NOT NULL, pf.is_completed, f.id IS NOT NULL,
+               f.collateral, c.collateral_amount
+        FROM (SELECT DISTINCT ON (id) * FROM core_credit_facility_proposal_events_rollup
+              ORDER BY id, version DESC) p
+        LEFT JOIN (SELECT DISTINCT ON (id) * FROM core_pending_credit_facility_events_rollup
+              ORDER BY id, version DESC) pf ON pf.credit_facility_proposal_id = p.id
+        LEFT JOIN core_credit_facility_events_rollup f ON f.id = pf.id AND f.version = 1
+        LEFT JOIN core_collateral_events_rollup c ON c.secured_loan_id = f.id AND c.version = 2
+    """).fetchall()
+    statuses = {r[1] for r in rows}
+    assert statuses == {"Approved", "Denied"}
+    for _, status, pending, completed, facility, collateral, posted in rows:
+        assert pending == facility == (status == "Approved")
+        if facility:
+            assert completed and collateral == posted
+    # The collateral entity's amount is the BTC in its ledger account.
+    diff = conn.execute(f"""
+        SELECT count(*) FROM (SELECT DISTINCT ON (id) * FROM core_collateral_events_rollup
+          ORDER BY id, version DESC) c
+        JOIN (SELECT account_id, sum(CASE v->>'direction' WHEN 'debit'
+                THEN (v->>'units')::numeric ELSE -(v->>'units')::numeric END) btc
+              FROM ({ENTRIES}) en WHERE v->>'currency' = 'BTC' GROUP BY 1) l
+          ON l.account_id = (c.account_ids->>'collateral_account_id')::uuid
+        WHERE l.btc * 100000000 <> c.collateral_amount
+    """).fetchone()[0]
+    assert diff == 0
+
+
+WEBHOOK_KEYS = {
+    "type", "externalUserId", "applicantId", "inspectionId", "levelName", "reviewStatus",
+    "createdAtMs", "sandboxMode",
+}  # fmt: skip
+
+
+def test_sumsub_webhooks_in_the_inbox(conn):
+    hooks = conn.execute(
+        "SELECT payload, status::text, idempotency_key, recorded_at, processed_at "
+        "FROM inbox_events ORDER BY recorded_at"
+    ).fetchall()
+    assert hooks
+    by_applicant = defaultdict(list)
+    for payload, status, key, recorded_at, processed_at in hooks:
+        assert status == "completed" and processed_at == recorded_at
+        assert key == f"sumsub:{payload['correlationId']}:{payload['type']}"
+        assert set(payload) >= WEBHOOK_KEYS
+        assert payload["createdAtMs"] == recorded_at.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+        by_applicant[payload["applicantId"]].append(payload)
+    customers = dict(conn.execute(
+        "SELECT id::text, conversion FROM core_customer_events_rollup WHERE version = 1"
+    ).fetchall())  # fmt: skip
+    approved = {c["applicant_id"]: cid for cid, c in customers.items()
+                if c["type"] == "sumsub_approved"}  # fmt: skip
+    assert approved and len(approved) < len(customers)  # some were converted by hand
+    rejected = 0
+    for applicant, steps in by_applicant.items():
+        types = [s["type"] for s in steps]
+        assert types[:2] == ["applicantCreated", "applicantPending"]
+        assert types[-1] == "applicantReviewed"
+        last = steps[-1]["reviewResult"]
+        assert len({s["externalUserId"] for s in steps}) == 1
+        if applicant in approved:
+            assert last["reviewAnswer"] == "GREEN"
+            assert steps[0]["externalUserId"] == approved[applicant]
+        else:
+            assert last == {**last, "reviewAnswer": "RED", "reviewRejectType": "FINAL"}
+            assert steps[0]["externalUserId"] not in customers
+            rejected += 1
+    assert rejected > 0 and set(approved) <= set(by_applicant)
+    retried = [s for s in by_applicant.values() if len(s) == 5]
+    assert retried and all(s[2]["reviewResult"]["reviewAnswer"] == "RED" for s in retried)

@@ -1,0 +1,70 @@
+"""Build a sandbox bank of the bench size and print rows per table, wall time and peak memory.
+
+    .venv/bin/python bench/sandbox_bank.py                      # the bench preset, fresh database
+    .venv/bin/python bench/sandbox_bank.py --customers 2000 --days 365 --keep
+
+The database is created on the server of $LANA_TEST_PG_DSN (default the local PostgreSQL on
+127.0.0.1:5432) under a fresh name and dropped afterwards unless --keep is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import time
+import uuid
+
+import psycopg
+from lana_sandbox.cli import PRESETS
+from lana_sandbox.simulate import simulate
+
+
+def main(argv: list[str] | None = None) -> int:
+    customers, days = PRESETS["bench"]
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=customers)
+    parser.add_argument("--days", type=int, default=days)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--keep", action="store_true", help="keep the database")
+    args = parser.parse_args(argv)
+
+    server = os.environ.get("LANA_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
+    name = f"lana_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    dsn = psycopg.conninfo.make_conninfo(server, dbname=name)
+    try:
+        started = time.monotonic()
+        summary = simulate(
+            dsn, days=args.days, customers=args.customers, seed=args.seed, progress=sys.stderr
+        )
+        wall = time.monotonic() - started
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        with psycopg.connect(dsn) as conn:
+            (size,) = conn.execute("SELECT pg_database_size(current_database())").fetchone()
+        total = 0
+        print(f"{'table':<46}{'rows':>14}")
+        for table, rows in sorted(summary.table_rows.items(), key=lambda kv: -kv[1]):
+            if rows:
+                print(f"{table:<46}{rows:>14,}")
+            total += rows
+        print(f"{'all tables':<46}{total:>14,}")
+        print(
+            f"\n{args.customers:,} customers x {args.days} days (seed {args.seed}): "
+            f"{summary.events:,} events, {total:,} rows in {wall:.0f} s "
+            f"({total / wall:,.0f} rows/s), peak RSS {peak_mb:.0f} MB, "
+            f"database {size / 2**30:.2f} GiB"
+        )
+        if args.keep:
+            print(f"kept: {dsn}")
+    finally:
+        if not args.keep:
+            with psycopg.connect(server, autocommit=True) as admin:
+                admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
