@@ -382,6 +382,9 @@ def test_failure_modes_shape_the_reply(fx, bank):
     assert "review" not in get(fx, one).json()
     fx.fail("missing_field", field="info")
     assert "info" not in get(fx, one).json() and "review" in get(fx, one).json()
+    fx.fail("forbidden", endpoint="metadata")
+    r = get(fx, f"/resources/applicants/{applicant_id}/metadata/resources")
+    assert (r.status, r.json()["code"]) == (403, 403)
 
 
 def test_failures_target_one_applicant_after_some_requests(fx, bank):
@@ -444,3 +447,16 @@ def test_the_cli_serves_until_terminated(bank):
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=10) == 0
+
+
+def test_webhooks_sharing_a_timestamp_fold_in_journey_order(fx, add_webhooks):
+    at = NOW - timedelta(hours=2)
+    common = {"customer_id": "same-ms", "applicant_id": "123412341234123412341234"}
+    add_webhooks(
+        [
+            webhook("applicantPending", created_at=at, **common),
+            webhook("applicantCreated", created_at=at, **common),
+        ]
+    )
+    review = get(fx, "/resources/applicants/123412341234123412341234/one").json()["review"]
+    assert review["reviewStatus"] == "pending"

@@ -316,9 +316,13 @@ class ApplicantBook:
             applicant_id = rows[0][0]
         if applicant_id is None or applicant_id in self.deleted:
             return []
+        # Webhooks sharing a createdAtMs are folded in journey order (inbox_events has no
+        # sequence column): created, pending, the rest.
         rows = self._query(
             f"SELECT payload::text FROM {self.table} WHERE payload->>'applicantId' = %s "
-            "ORDER BY payload->>'createdAtMs', recorded_at, id",
+            "ORDER BY payload->>'createdAtMs', recorded_at, "
+            "array_position(ARRAY['applicantCreated', 'applicantPending'], payload->>'type') "
+            "NULLS LAST",
             (applicant_id,),
         )
         return [json.loads(text) for (text,) in rows]

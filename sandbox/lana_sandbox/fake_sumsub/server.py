@@ -28,6 +28,7 @@ matching requests through first):
 - ``slow`` (``delay`` real seconds, keep it small): the reply starts late.
 - ``reset``: headers and half the body, then the connection is closed.
 - ``not_found``: a 404 for the matching applicant (also :meth:`FakeSumsub.delete`).
+- ``forbidden``: a 403, as for a token without the "View applicants" permission.
 - ``clock_skew`` (``seconds``): the server's clock is that far off when it checks
   ``X-App-Access-Ts`` (more than 60 s gives 401/4004).
 
@@ -86,6 +87,7 @@ FAILURE_MODES = (
     "slow",
     "reset",
     "not_found",
+    "forbidden",
     "clock_skew",
 )
 JSON_TYPE = "application/json;charset=UTF-8"
@@ -397,6 +399,8 @@ class FakeSumsub:
             return _Reply(status, page.encode(), HTML_TYPE), "server_error"
         if failure.mode == "not_found":
             return self._not_found(endpoint, key), "not_found"
+        if failure.mode == "forbidden":
+            return self.error(403, "Forbidden: not enough permissions"), "forbidden"
         if failure.mode == "wrong_content_type":
             page = b"<html><body><p>Please enable cookies.</p></body></html>"
             return _Reply(200, page, HTML_TYPE), "wrong_content_type"

@@ -17,6 +17,7 @@ from lana_sandbox.fake_sumsub import FakeSumsub
 from singer_sdk.exceptions import ConfigValidationError
 from tap_sumsubapi.client import (
     SumsubAuthError,
+    SumsubError,
     SumsubMalformedResponseError,
     SumsubRateLimitError,
     SumsubUnavailableError,
@@ -118,6 +119,16 @@ def test_secrets_never_reach_the_output_of_a_failing_run(fake, bank, tmp_path):
     assert "Request signature mismatch" in output
     assert TOKEN not in output and "wrong-secret-9d2f" not in output
     assert "test-app-token" not in output
+
+
+def test_a_403_fails_at_once_naming_the_permissions(sync, bank, fake, clock):
+    fake.fail("forbidden", endpoint="metadata", times=None)
+    run = sync(streams=DOCUMENTS)
+    assert isinstance(run.error, SumsubError)
+    message = str(run.error)
+    assert "/metadata/resources: HTTP 403 'Forbidden: not enough permissions'" in message
+    assert "the app token lacks a permission" in message
+    assert run.records == {} and clock.sleeps == []
 
 
 # --- rate limits: wait (Retry-After when sent), bounded ----------------------------------
