@@ -47,6 +47,7 @@ class _Strict(BaseModel):
 
 class Schema(_Strict):
     description: str
+    owner: Identifier | None = None
     views_read: tuple[Identifier, ...] = ()
 
 
@@ -81,6 +82,12 @@ class AccessConfig(_Strict):
     def _references(self) -> AccessConfig:
         problems: list[str] = []
         for name, schema in self.schemas.items():
+            if schema.owner is not None and (
+                schema.owner not in self.roles or name not in self.roles[schema.owner].write
+            ):
+                problems.append(
+                    f"schemas.{name}.owner must be a role that writes it, not {schema.owner!r}"
+                )
             for target in schema.views_read:
                 if target not in self.schemas:
                     problems.append(f"schemas.{name}.views_read names unknown schema {target!r}")

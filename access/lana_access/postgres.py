@@ -31,7 +31,15 @@ from lana_access.config import AccessConfig, AccessConfigError, LoginUser, resol
 
 READ = ("SELECT",)
 WRITE = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER")
-RELATION_KINDS = ("r", "v", "m", "p", "f")  # tables, views, materialized views, foreign
+# pg_class.relkind of what is granted here -> its ALTER keyword.
+RELATION_KEYWORDS = {
+    "r": "TABLE",
+    "p": "TABLE",
+    "v": "VIEW",
+    "m": "MATERIALIZED VIEW",
+    "f": "FOREIGN TABLE",
+}
+RELATION_KINDS = tuple(RELATION_KEYWORDS)
 # Default privileges object types (pg_default_acl.defaclobjtype) -> keyword.
 DEFAULT_ACL_OBJECTS = {"r": "TABLES", "S": "SEQUENCES", "f": "FUNCTIONS", "T": "TYPES"}
 ROLE_ATTRIBUTES = ("rolsuper", "rolcreatedb", "rolcreaterole", "rolreplication", "rolbypassrls")
@@ -72,6 +80,13 @@ class RoleState:
     comment: str | None
 
 
+@dataclass(frozen=True)
+class Relation:
+    kind: str  # pg_class.relkind
+    owner: str
+    columns: frozenset[str]
+
+
 @dataclass
 class State:
     current_user: str
@@ -81,8 +96,9 @@ class State:
     session_roles: dict[str, str | None]  # user -> role=... setting in this database
     passwords: dict[str, str | None] | None  # None: not readable (admin is no superuser)
     schemas: dict[str, str]  # name -> owner
+    schema_comments: dict[str, str | None]
     schema_grants: set[tuple[str, str, str]]  # (schema, grantee, privilege), owner excluded
-    relations: dict[tuple[str, str], tuple[str, frozenset[str]]]  # -> (owner, columns)
+    relations: dict[tuple[str, str], Relation]
     relation_grants: dict[tuple[str, str, str], set[str]]  # (schema, rel, grantee) -> privs
     column_grants: set[tuple[str, str, str, str, str]]  # (schema, rel, column, grantee, priv)
     default_grants: set[tuple[str, str, str, str, str]]  # (creator, schema, objtype, grantee, priv)
@@ -140,7 +156,8 @@ def read_state(conn: psycopg.Connection, config: AccessConfig, users: list[Login
         )
 
     schema_rows = conn.execute(
-        "select nspname, pg_get_userbyid(nspowner) from pg_namespace where nspname = any(%s)",
+        """select nspname, pg_get_userbyid(nspowner), obj_description(oid, 'pg_namespace')
+           from pg_namespace where nspname = any(%s)""",
         (schemas,),
     ).fetchall()
     schema_grants = {
@@ -153,9 +170,9 @@ def read_state(conn: psycopg.Connection, config: AccessConfig, users: list[Login
         )
     }
     relations = {
-        (s, r): (owner, frozenset(columns or ()))
-        for s, r, owner, columns in conn.execute(
-            """select n.nspname, c.relname, pg_get_userbyid(c.relowner),
+        (s, r): Relation(kind, owner, frozenset(columns or ()))
+        for s, r, kind, owner, columns in conn.execute(
+            """select n.nspname, c.relname, c.relkind::text, pg_get_userbyid(c.relowner),
                       array(select attname::text from pg_attribute
                             where attrelid = c.oid and attnum > 0 and not attisdropped)
                from pg_class c join pg_namespace n on n.oid = c.relnamespace
@@ -198,7 +215,8 @@ def read_state(conn: psycopg.Connection, config: AccessConfig, users: list[Login
         memberships=memberships,
         session_roles=session_roles,
         passwords=passwords,
-        schemas=dict(schema_rows),
+        schemas={name: owner for name, owner, _ in schema_rows},
+        schema_comments={name: comment for name, _, comment in schema_rows},
         schema_grants=schema_grants,
         relations=relations,
         relation_grants=dict(relation_grants),
@@ -228,7 +246,7 @@ def desired_state(config: AccessConfig, users: list[LoginUser], state: State) ->
 
     schema_grants: set[tuple[str, str, str]] = set()
     for schema in config.schemas:
-        owner = state.schemas.get(schema)
+        owner = config.schemas[schema].owner or state.schemas.get(schema)
         for role in config.roles:
             if role == owner:
                 continue
@@ -240,7 +258,9 @@ def desired_state(config: AccessConfig, users: list[LoginUser], state: State) ->
     personal = set(config.personal_data.columns)
     relation_grants: dict[tuple[str, str, str], set[str]] = defaultdict(set)
     column_grants: set[tuple[str, str, str, str, str]] = set()
-    for (schema, relation), (owner, columns) in sorted(state.relations.items()):
+    for (schema, relation), current in sorted(state.relations.items()):
+        owner = config.schemas[schema].owner or current.owner
+        columns = current.columns
         wanted: dict[str, tuple[str, ...]] = {}
         for role in config.readers(schema):
             wanted[role] = WRITE if schema in config.roles[role].write else READ
@@ -416,25 +436,42 @@ def diff(
                 )
             )
 
-    # Schemas.
-    for schema in config.schemas:
+    # Schemas, and who owns them and what is in them.
+    for schema, spec in config.schemas.items():
+        name = sql.Identifier(schema)
         if schema not in state.schemas:
-            add(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
-        comment = COMMENT_PREFIX + config.schemas[schema].description
-        add_comment = schema not in state.schemas
-        if not add_comment:
-            add_comment = (
-                conn.execute(
-                    "select obj_description(%s::regnamespace, 'pg_namespace')", (schema,)
-                ).fetchone()[0]
-                != comment
-            )
-        if add_comment:
+            if spec.owner:
+                add(
+                    sql.SQL("CREATE SCHEMA {} AUTHORIZATION {}").format(
+                        name, sql.Identifier(spec.owner)
+                    )
+                )
+            else:
+                add(sql.SQL("CREATE SCHEMA {}").format(name))
+        elif spec.owner and state.schemas[schema] != spec.owner:
+            add(sql.SQL("ALTER SCHEMA {} OWNER TO {}").format(name, sql.Identifier(spec.owner)))
+        comment = COMMENT_PREFIX + spec.description
+        if state.schema_comments.get(schema) != comment:
+            add(sql.SQL("COMMENT ON SCHEMA {} IS {}").format(name, sql.Literal(comment)))
+    for (schema, relation), current in sorted(state.relations.items()):
+        owner = config.schemas[schema].owner
+        if owner and current.owner != owner:
             add(
-                sql.SQL("COMMENT ON SCHEMA {} IS {}").format(
-                    sql.Identifier(schema), sql.Literal(comment)
+                sql.SQL("ALTER {} {} OWNER TO {}").format(
+                    sql.SQL(RELATION_KEYWORDS[current.kind]),
+                    sql.Identifier(schema, relation),
+                    sql.Identifier(owner),
                 )
             )
+
+    def owned(schema: str, relation: str | None = None) -> str | None:
+        """The owner once this plan ran (its privileges are implicit, never granted)."""
+        if config.schemas[schema].owner:
+            return config.schemas[schema].owner
+        if relation is None:
+            return state.schemas.get(schema)
+        return state.relations[(schema, relation)].owner
+
     _grant_revoke(
         add,
         desired={
@@ -444,6 +481,7 @@ def diff(
         current={
             (s, g): {p for s2, g2, p in state.schema_grants if (s2, g2) == (s, g)}
             for s, g, _ in state.schema_grants
+            if g != owned(s)
         },
         grant=lambda key, privs: sql.SQL("GRANT {} ON SCHEMA {} TO {}").format(
             _privileges(privs), sql.Identifier(key[0]), _who(key[1])
@@ -457,7 +495,7 @@ def diff(
     _grant_revoke(
         add,
         desired=desired.relation_grants,
-        current=state.relation_grants,
+        current={k: v for k, v in state.relation_grants.items() if k[2] != owned(k[0], k[1])},
         grant=lambda key, privs: sql.SQL("GRANT {} ON TABLE {} TO {}").format(
             _privileges(privs), sql.Identifier(key[0], key[1]), _who(key[2])
         ),

@@ -254,10 +254,64 @@ def test_the_admin_identity_cannot_be_one_of_the_users(small):
         small.plan(env=env)
 
 
+def test_a_warehouse_built_before_access_control_is_handed_to_the_tools(
+    new_database, setup, login, refused
+):
+    """dbt ran as the admin before: apply makes the tool roles own their schemas and what is
+    in them (dropping the grants that ownership makes implicit), and the tools can go on."""
+    dsn = new_database()
+    transformer = setup.role("lana_transformer")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("create schema dbt_lana_marts")
+        conn.execute("create schema dbt_lana_marts_masked")
+        conn.execute(
+            "create table dbt_lana_marts.dim_customers as select 1 as customer_id, "
+            "'ana@example.sv' as email"
+        )
+        conn.execute(
+            "create view dbt_lana_marts_masked.dim_customers as select customer_id, "
+            "md5(email) as email_hash from dbt_lana_marts.dim_customers"
+        )
+    file = setup.write_file()
+    warehouse = Small(dsn, setup.environ(), file, load(file))
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        # Roles exist (another test of this run may have made them); grant the future owner.
+        warehouse.apply()
+        conn.execute("alter schema dbt_lana_marts owner to postgres")
+        conn.execute("alter table dbt_lana_marts.dim_customers owner to postgres")
+        conn.execute(f'grant select on dbt_lana_marts.dim_customers to "{transformer}"')
+    planned = shown(warehouse.plan())
+    assert planned[:2] == [
+        f'ALTER SCHEMA "dbt_lana_marts" OWNER TO "{transformer}"',
+        f'ALTER TABLE "dbt_lana_marts"."dim_customers" OWNER TO "{transformer}"',
+    ]
+    assert not [s for s in planned if "REVOKE" in s]
+    warehouse.apply()
+    assert warehouse.plan().changes == []
+    with login(dsn, "dbt") as dbt:
+        dbt.execute("drop table dbt_lana_marts.dim_customers cascade")
+        dbt.execute(
+            "create table dbt_lana_marts.dim_customers as select 2 as customer_id, "
+            "'bo@example.sv' as email"
+        )
+        dbt.execute(
+            "create view dbt_lana_marts_masked.dim_customers as select customer_id, "
+            "md5(email) as email_hash from dbt_lana_marts.dim_customers"
+        )
+    with login(dsn, "analyst") as analyst:
+        assert analyst.execute(
+            "select customer_id from dbt_lana_marts_masked.dim_customers"
+        ).fetchall() == [(2,)]
+        assert (
+            refused(analyst, "select * from dbt_lana_marts.dim_customers")
+            == "permission denied for schema dbt_lana_marts"
+        )
+
+
 def test_apply_is_one_transaction(new_database, setup, pg_admin_dsn):
-    """A non-superuser admin may create roles and schemas but not set the tool roles' default
-    privileges (PostgreSQL 15 wants membership): apply fails there and nothing it did before
-    remains."""
+    """A non-superuser admin may create roles and set their per-database settings but not hand
+    schemas to roles it is not a member of (PostgreSQL wants membership): apply fails there,
+    and the settings it made before are gone too."""
     admin = f"{setup.prefix}_u_admin"
     dsn = new_database()
     with psycopg.connect(pg_admin_dsn, autocommit=True) as conn:
@@ -270,13 +324,24 @@ def test_apply_is_one_transaction(new_database, setup, pg_admin_dsn):
         )
     config = load(setup.write_file())
     with psycopg.connect(dsn, user=admin) as conn:
-        planned = postgres.plan(conn, config, setup.environ())
+        plan = postgres.plan(conn, config, setup.environ())
         conn.rollback()
-        assert 'CREATE SCHEMA "lana_raw"' in shown(planned)
-        assert any("passwords of existing users not checked" in n for n in planned.notes)
+        assert any("passwords of existing users not checked" in n for n in plan.notes)
+        planned = shown(plan)
+        setting = (
+            f'ALTER ROLE "{setup.user("dbt")}" IN DATABASE "{database}" '
+            f"SET role = '{setup.role('lana_transformer')}'"
+        )
+        failing = f'CREATE SCHEMA "lana_raw" AUTHORIZATION "{setup.role("lana_loader")}"'
+        assert planned.index(setting) < planned.index(failing)
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             postgres.apply(conn, config, setup.environ())
     with psycopg.connect(dsn) as conn:
+        settings = conn.execute(
+            "select count(*) from pg_db_role_setting s join pg_database d "
+            "on d.oid = s.setdatabase where d.datname = current_database()"
+        ).fetchone()[0]
+        assert settings == 0
         schemas = conn.execute(
             "select count(*) from pg_namespace where nspname = any(%s)", (list(config.schemas),)
         ).fetchone()[0]

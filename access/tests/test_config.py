@@ -73,6 +73,10 @@ def write(tmp_path: Path, text: str) -> Path:
             "users.dbt.password: Extra inputs are not permitted",
         ),
         (
+            ("    owner: lana_loader\n", "    owner: lana_analyst\n"),
+            "schemas.lana_raw.owner must be a role that writes it, not 'lana_analyst'",
+        ),
+        (
             ("bigquery: group:lana-dw-analysts@example.com", "bigquery: lana-dw-analysts"),
             "roles.lana_analyst.bigquery must be group:, user: or serviceAccount:<email>",
         ),
