@@ -102,7 +102,12 @@ def _duckdb() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="BigQuery: write the Terraform JSON here (default: print it).",
 )
-def plan_command(path, target, dsn, project, out) -> None:
+@click.option(
+    "--check",
+    is_flag=True,
+    help="PostgreSQL: exit with status 2 when the warehouse differs from the file (drift).",
+)
+def plan_command(path, target, dsn, project, out, check) -> None:
     """Print what apply would change (PostgreSQL) or the BigQuery access as Terraform JSON."""
     config = _config(path)
     if target == "duckdb":
@@ -124,6 +129,8 @@ def plan_command(path, target, dsn, project, out) -> None:
             raise click.ClickException(str(exc)) from None
     click.echo(f"-- plan for {_where(dsn)} from {path}")
     click.echo(result.text())
+    if check and result.changes:
+        sys.exit(2)
 
 
 @access.command("apply")

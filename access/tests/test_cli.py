@@ -75,3 +75,11 @@ def test_the_warehouse_comes_from_lana_dw_pg_variables():
     assert warehouse_dsn("postgresql://x@y/z", {"LANA_DW_PG_HOST": "ignored"}) == (
         "postgresql://x@y/z"
     )
+
+
+def test_plan_check_reports_drift(lana_dw, new_database, setup):
+    dsn = new_database()
+    args = ["access", "plan", "--check", "--file", str(setup.write_file()), "--dsn", dsn]
+    result = lana_dw(*args, env=setup.environ())
+    assert result.returncode == 2, result.stderr
+    assert 'CREATE SCHEMA "lana_raw"' in result.stdout

@@ -279,7 +279,7 @@ def test_readers_cannot_write_and_writers_stay_in_their_schemas(warehouse, login
 
 def test_second_apply_changes_nothing(warehouse, lana_dw):
     args = ["--target", "postgres", "--file", str(warehouse.file), "--dsn", warehouse.dsn]
-    planned = lana_dw("access", "plan", *args, env=warehouse.env)
+    planned = lana_dw("access", "plan", "--check", *args, env=warehouse.env)
     assert planned.returncode == 0, planned.stderr
     assert planned.stdout.rstrip().endswith("-- no changes")
     applied = lana_dw("access", "apply", *args, env=warehouse.env)
