@@ -16,6 +16,7 @@ from lana_dw.definitions import defs
 from lana_dw.defs.lana_el.assets import LANA_TABLES
 from lana_sandbox.fake_bitfinex.clock import SystemClock
 from lana_sandbox.fake_bitfinex.server import FakeBitfinex
+from lana_sandbox.fake_sumsub.server import DEFAULT_SECRET, DEFAULT_TOKEN, FakeSumsub
 from lana_sandbox.simulate import simulate
 
 import dagster as dg
@@ -23,10 +24,32 @@ import dagster as dg
 SEED = 7
 
 
-# Key of each raw table (what the loader upserts on).
+# Key of each raw table (what the loader upserts on), where it is not (id, version) of a
+# rollup or (id, sequence) of an events table.
+KEYS = {
+    "core_public_ids": ["id"],
+    "inbox_events": ["id"],
+    "cala_journals": ["id"],
+    "cala_accounts": ["id"],
+    "cala_account_sets": ["id"],
+    "cala_transactions": ["id"],
+    "cala_entries": ["id"],
+    "cala_account_set_member_accounts": ["account_set_id", "member_account_id"],
+    "cala_account_set_member_account_sets": ["account_set_id", "member_account_set_id"],
+    "cala_balance_history": ["journal_id", "account_id", "currency", "version"],
+    "cala_cumulative_effective_balances": [
+        "journal_id",
+        "account_id",
+        "currency",
+        "effective",
+        "version",
+    ],
+}
+
+
 def _key(table: str) -> list[str]:
-    if table == "core_public_ids":
-        return ["id"]
+    if table in KEYS:
+        return KEYS[table]
     return ["id", "version"] if table.endswith("_rollup") else ["id", "sequence"]
 
 
@@ -180,13 +203,42 @@ def bitfinex(monkeypatch):
 
 
 @pytest.fixture
-def pipeline_env(fresh_database, bitfinex, tmp_path, monkeypatch):
+def sumsub(fresh_database, monkeypatch):
+    """The fake Sumsub, serving one applicant per customer in the bank's webhook log."""
+    with FakeSumsub(fresh_database, seed=SEED, clock=SystemClock()) as fake:
+        monkeypatch.setenv("TAP_SUMSUBAPI_BASE_URL", fake.base_url)
+        monkeypatch.setenv("SUMSUB_KEY", DEFAULT_TOKEN)
+        monkeypatch.setenv("SUMSUB_SECRET", DEFAULT_SECRET)
+        yield fake
+
+
+@pytest.fixture
+def pipeline_env(fresh_database, bitfinex, sumsub, tmp_path, monkeypatch):
     """Point every tool at a fresh source database and a warehouse, state and reports in tmp."""
     monkeypatch.setenv("LANA_PG_DSN", fresh_database)
     monkeypatch.setenv("LANA_DUCKDB_PATH", str(tmp_path / "lana.duckdb"))
     monkeypatch.setenv("LANA_REPORTS_DIR", str(tmp_path / "reports"))
     monkeypatch.setenv("MELTANO_STATE_BACKEND_URI", (tmp_path / "meltano-state").as_uri())
     return fresh_database, tmp_path
+
+
+def _check_kyc_matches_webhooks(dsn: str, warehouse) -> None:
+    """One applicant per customer Lana received Sumsub webhooks for; nothing twice."""
+    (customers,) = _source(
+        dsn,
+        "select array_agg(distinct payload ->> 'externalUserId'"
+        " order by payload ->> 'externalUserId') from inbox_events"
+        " where payload ? 'externalUserId'",
+    )[0]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        loaded, rows, keys, fetched = con.execute(
+            "select list(distinct customer_id::varchar order by customer_id::varchar), count(*),"
+            " count(distinct (customer_id, recorded_at)), count(*) filter (fetch_status = 'found')"
+            " from lana_raw.sumsub_applicants"
+        ).fetchone()
+    assert customers, "the simulated bank wrote no Sumsub webhooks; the test proves nothing"
+    assert loaded == customers
+    assert keys == rows and fetched == rows
 
 
 def _check_prices_match_bitfinex(warehouse, fake: FakeBitfinex, snapshots: int) -> None:
@@ -213,6 +265,7 @@ def test_pipeline_end_to_end_and_incremental(pipeline_env, bitfinex):
     _run_pipeline()
     first = _check_warehouse_matches_source(dsn, warehouse)
     _check_prices_match_bitfinex(warehouse, bitfinex, snapshots=1)
+    _check_kyc_matches_webhooks(dsn, warehouse)
     assert first["core_customer_events"] > 0 and first["core_disbursal_events"] > 0
 
     report = tmp_path / "reports" / "financial_summary.csv"
@@ -229,6 +282,7 @@ def test_pipeline_end_to_end_and_incremental(pipeline_env, bitfinex):
     _run_pipeline()
     second = _check_warehouse_matches_source(dsn, warehouse)
     _check_prices_match_bitfinex(warehouse, bitfinex, snapshots=2)
+    _check_kyc_matches_webhooks(dsn, warehouse)
     new_rows = {t: second[t] - first[t] for t in LANA_TABLES}
     assert sum(new_rows.values()) > 0, "the week added no source rows; the test proves nothing"
     with duckdb.connect(str(warehouse), read_only=True) as con:

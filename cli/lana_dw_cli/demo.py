@@ -5,7 +5,6 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,6 +13,7 @@ import click
 import duckdb
 import psycopg
 from lana_sandbox import pg
+from lana_sandbox.fake_sumsub import server as fake_sumsub
 from psycopg import conninfo
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -30,9 +30,14 @@ HEADLINES = {
     ),
     "deposits held (USD)": "select sum(deposit_balance_usd) from dbt_lana_marts.dim_customers",
     "BTC/USD last (Bitfinex)": (
-        "select last_price from lana_raw.bitfinex_ticker order by requested_at desc limit 1"
+        "select cast(last_price as decimal(18, 2)) from lana_raw.bitfinex_ticker"
+        " order by requested_at desc limit 1"
     ),
     "BTC/USD trades loaded": "select count(*) from lana_raw.bitfinex_trades",
+    "KYC applicants loaded": (
+        "select count(distinct customer_id) from lana_raw.sumsub_applicants"
+        " where fetch_status = 'found'"
+    ),
 }
 
 
@@ -76,18 +81,17 @@ def _run(cmd: list[str], env: dict[str, str], log: Path, cwd: Path = REPO_ROOT) 
 
 
 @contextmanager
-def _fake_bitfinex(env: dict[str, str], seed: int) -> Iterator[None]:
-    """Serve the sandbox's Bitfinex for the demo unless BITFINEX_BASE_URL names a real one."""
-    if env.get("BITFINEX_BASE_URL"):
+def _sandbox_server(env: dict[str, str], url_variable: str, name: str, cmd: list[str]):
+    """Serve a sandbox API for the demo unless `url_variable` already names a real one."""
+    if env.get(url_variable):
         yield
         return
-    cmd = [sys.executable, "-m", "lana_sandbox.fake_bitfinex", "--port", "0"]
-    with subprocess.Popen([*cmd, "--seed", str(seed)], stdout=subprocess.PIPE, text=True) as proc:
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, env=env, text=True) as proc:
         try:
-            env["BITFINEX_BASE_URL"] = proc.stdout.readline().strip()
-            if not env["BITFINEX_BASE_URL"].startswith("http"):
-                raise click.ClickException("the sandbox Bitfinex server did not start")
-            click.echo(f"Bitfinex: the sandbox server at {env['BITFINEX_BASE_URL']}", err=True)
+            env[url_variable] = proc.stdout.readline().strip()
+            if not env[url_variable].startswith("http"):
+                raise click.ClickException(f"the sandbox {name} server did not start")
+            click.echo(f"{name}: the sandbox server at {env[url_variable]}", err=True)
             yield
         finally:
             proc.terminate()
@@ -124,6 +128,9 @@ def demo(customers: int, days: int, more_days: int, seed: int) -> None:
     dsn = env["LANA_PG_DSN"]
     pg.ensure_database(dsn)
 
+    if not env.get("TAP_SUMSUBAPI_BASE_URL"):  # the sandbox Sumsub's own app token
+        env.setdefault("SUMSUB_KEY", fake_sumsub.DEFAULT_TOKEN)
+        env.setdefault("SUMSUB_SECRET", fake_sumsub.DEFAULT_SECRET)
     lana = str(BIN / "lana-dw")
     simulate = [lana, "sandbox", "simulate", "--seed", str(seed), "--quiet"]
     if not _bank_exists(dsn):
@@ -133,7 +140,13 @@ def demo(customers: int, days: int, more_days: int, seed: int) -> None:
     env.setdefault("BITFINEX_START_DATE", first_price.isoformat())
     pipeline = [str(BIN / "dagster"), "job", "execute", "-m", "lana_dw.definitions"]
     pipeline += ["-j", "lana_dw_daily"]
-    with _fake_bitfinex(env, seed):
+    fake = [sys.executable, "-m"]
+    bitfinex = [*fake, "lana_sandbox.fake_bitfinex", "--port", "0", "--seed", str(seed)]
+    sumsub = [*fake, "lana_sandbox.fake_sumsub", "--port", "0", "--seed", str(seed)]
+    with (
+        _sandbox_server(env, "BITFINEX_BASE_URL", "Bitfinex", bitfinex),
+        _sandbox_server(env, "TAP_SUMSUBAPI_BASE_URL", "Sumsub", sumsub),
+    ):
         started = time.monotonic()
         _run(pipeline, env, log, cwd=REPO_ROOT / "dagster")
         first = time.monotonic() - started

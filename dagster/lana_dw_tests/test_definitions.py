@@ -8,6 +8,7 @@ from lana_dw.definitions import defs
 from lana_dw.defs.bitfinex.assets import BITFINEX_TABLES
 from lana_dw.defs.lana_el.assets import LANA_TABLES
 from lana_dw.defs.shared.resources import DUCKDB_POOL, tap_postgres_url
+from lana_dw.defs.sumsub.assets import SUMSUB_TABLES
 
 import dagster as dg
 
@@ -19,9 +20,12 @@ def graph():
 
 def test_every_selected_table_is_an_asset_in_lana_raw(graph):
     raw = {k for k in graph.get_all_asset_keys() if k.path[0] == "lana_raw"}
-    assert raw == {dg.AssetKey(["lana_raw", t]) for t in [*LANA_TABLES, *BITFINEX_TABLES]}
-    assert len(LANA_TABLES) == 21
-    assert "core_public_ids" in LANA_TABLES
+    assert raw == {
+        dg.AssetKey(["lana_raw", t]) for t in [*LANA_TABLES, *BITFINEX_TABLES, *SUMSUB_TABLES]
+    }
+    assert SUMSUB_TABLES == ["sumsub_applicants", "sumsub_documents"]
+    assert len(LANA_TABLES) == 44
+    assert {"core_public_ids", "inbox_events", "cala_balance_history"} <= set(LANA_TABLES)
     assert BITFINEX_TABLES == [
         "bitfinex_ticker",
         "bitfinex_trades",
@@ -62,6 +66,16 @@ def test_prices_every_ten_minutes_load_only_bitfinex():
     }
     schedule = defs.resolve_schedule_def("bitfinex_prices_every_10_minutes")
     assert schedule.cron_schedule == "*/10 * * * *"
+
+
+def test_kyc_runs_on_new_webhooks_and_loads_only_sumsub():
+    job = defs.resolve_job_def("sumsub_kyc")
+    assert job.asset_layer.selected_asset_keys == {
+        dg.AssetKey(["lana_raw", t]) for t in SUMSUB_TABLES
+    }
+    sensor = defs.resolve_sensor_def("sumsub_on_new_webhooks")
+    assert sensor.job_name == "sumsub_kyc"
+    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
 
 
 def test_warehouse_writers_share_one_pool(graph):
