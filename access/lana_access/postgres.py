@@ -102,6 +102,8 @@ class State:
     relation_grants: dict[tuple[str, str, str], set[str]]  # (schema, rel, grantee) -> privs
     column_grants: set[tuple[str, str, str, str, str]]  # (schema, rel, column, grantee, priv)
     default_grants: set[tuple[str, str, str, str, str]]  # (creator, schema, objtype, grantee, priv)
+    superuser: bool
+    guard: str | None  # comment on the guard function (its fingerprint); None: not installed
 
 
 def _grantee(column: str) -> str:
@@ -222,6 +224,8 @@ def read_state(conn: psycopg.Connection, config: AccessConfig, users: list[Login
         relation_grants=dict(relation_grants),
         column_grants=column_grants,
         default_grants=default_grants,
+        superuser=superuser,
+        guard=_installed_guard(conn),
     )
 
 
@@ -555,6 +559,7 @@ def diff(
         grant=lambda key, privs: default_statement("GRANT", key, privs),
         revoke=lambda key, privs: default_statement("REVOKE", key, privs),
     )
+    _guard_changes(config, state, add, plan)
     return plan
 
 
@@ -567,6 +572,143 @@ def _grant_revoke(add, *, desired: Mapping, current: Mapping, grant, revoke) -> 
         missing = desired.get(key, set()) - current.get(key, set())
         if missing:
             add(grant(key, missing))
+
+
+# --------------------------------------------------------------------------------------------
+# The personal-column guard: an event trigger, so the window between dbt creating a relation
+# (default privileges grant it whole) and the next apply does not exist.
+
+GUARD_SCHEMA = "lana_access"
+GUARD_FUNCTION = "guard_personal_columns"
+GUARD_TRIGGER = "lana_access_guard_personal_columns"
+GUARD_TAGS = (
+    "CREATE TABLE",
+    "CREATE TABLE AS",
+    "CREATE VIEW",
+    "CREATE MATERIALIZED VIEW",
+    "CREATE FOREIGN TABLE",
+    "ALTER TABLE",
+    "ALTER VIEW",
+    "ALTER MATERIALIZED VIEW",
+    "ALTER FOREIGN TABLE",
+    "SELECT INTO",
+)
+
+
+def guarded(config: AccessConfig) -> list[tuple[str, str]]:
+    """(schema, role): roles without personal_data that read every relation of the schema."""
+    return [
+        (schema, role)
+        for schema in config.schemas
+        for role in config.readers(schema)
+        if not config.roles[role].personal_data
+    ]
+
+
+def guard_function(config: AccessConfig) -> str:
+    """PL/pgSQL run after DDL in the database: a relation created or altered in a guarded
+    schema that has a personal column loses its grants to the guarded roles, which get SELECT
+    on the other columns only (what apply would grant)."""
+    pairs = guarded(config)
+    rows = (
+        " union all ".join(
+            f"select {_literal(schema)}::text as s, {_literal(role)}::text as r"
+            for schema, role in pairs
+        )
+        or "select null::text as s, null::text as r where false"
+    )
+    personal = "array[" + ", ".join(_literal(c) for c in config.personal_data.columns) + "]::text[]"
+    return f"""create or replace function {GUARD_SCHEMA}.{GUARD_FUNCTION}() returns event_trigger
+language plpgsql security definer set search_path = pg_catalog, pg_temp as $guard$
+declare
+    command record;
+    grantee text;
+    allowed text;
+begin
+    for command in
+        select distinct d.objid from pg_event_trigger_ddl_commands() as d
+        join pg_class as c on c.oid = d.objid
+        where d.classid = 'pg_class'::regclass and c.relkind in ('r', 'p', 'v', 'm', 'f')
+    loop
+        continue when not exists (
+            select 1 from pg_attribute
+            where attrelid = command.objid and attnum > 0 and not attisdropped
+              and attname = any({personal}));
+        select string_agg(quote_ident(attname), ', ' order by attnum) into allowed
+        from pg_attribute
+        where attrelid = command.objid and attnum > 0 and not attisdropped
+          and not attname = any({personal});
+        for grantee in
+            select g.r from ({rows}) as g
+            join pg_class as c on c.oid = command.objid
+            join pg_namespace as n on n.oid = c.relnamespace and n.nspname = g.s
+        loop
+            execute format('revoke all on table %s from %I', command.objid::regclass, grantee);
+            if allowed is not null then
+                execute format('grant select (%s) on table %s to %I',
+                               allowed, command.objid::regclass, grantee);
+            end if;
+        end loop;
+    end loop;
+end
+$guard$"""
+
+
+def _literal(value: str) -> str:
+    """A SQL string literal for a validated identifier (roles.yml allows [a-z0-9_] only)."""
+    assert re.fullmatch(r"[a-z_][a-z0-9_]*", value), value
+    return f"'{value}'"
+
+
+def guard_fingerprint(config: AccessConfig) -> str:
+    body = guard_function(config) + "|".join(GUARD_TAGS)
+    return (
+        COMMENT_PREFIX + "personal-column guard " + hashlib.sha256(body.encode()).hexdigest()[:16]
+    )
+
+
+def _installed_guard(conn: psycopg.Connection) -> str | None:
+    row = conn.execute(
+        """select obj_description(p.oid, 'pg_proc') from pg_proc p
+           join pg_namespace n on n.oid = p.pronamespace
+           join pg_event_trigger t on t.evtfoid = p.oid and t.evtname = %s and t.evtenabled <> 'D'
+           where n.nspname = %s and p.proname = %s""",
+        (GUARD_TRIGGER, GUARD_SCHEMA, GUARD_FUNCTION),
+    ).fetchone()
+    return row[0] if row else None
+
+
+def _guard_changes(config: AccessConfig, state: State, add, plan) -> None:
+    fingerprint = guard_fingerprint(config)
+    if state.guard == fingerprint:
+        return
+    if not state.superuser:
+        plan.notes.append(
+            "personal-column guard not installed (event triggers need a superuser): until the "
+            "next apply, a relation built with a personal column in "
+            + ", ".join(sorted({s for s, _ in guarded(config)}))
+            + " is granted whole by the default privileges"
+        )
+        return
+    schema, function = sql.Identifier(GUARD_SCHEMA), sql.Identifier(GUARD_SCHEMA, GUARD_FUNCTION)
+    roles = ", ".join(f"{r} in {s}" for s, r in guarded(config)) or "nobody"
+    add(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(schema))
+    add(
+        sql.SQL(guard_function(config)),
+        f"CREATE OR REPLACE FUNCTION {GUARD_SCHEMA}.{GUARD_FUNCTION}() ... /* after DDL: a "
+        f"relation with a personal column gets column grants only ({roles}) */",
+    )
+    add(sql.SQL("COMMENT ON FUNCTION {}() IS {}").format(function, sql.Literal(fingerprint)))
+    add(sql.SQL("DROP EVENT TRIGGER IF EXISTS {}").format(sql.Identifier(GUARD_TRIGGER)))
+    add(
+        sql.SQL(
+            "CREATE EVENT TRIGGER {} ON ddl_command_end WHEN TAG IN ({}) EXECUTE FUNCTION {}()"
+        ).format(
+            sql.Identifier(GUARD_TRIGGER),
+            sql.SQL(", ").join(sql.Literal(tag) for tag in GUARD_TAGS),
+            function,
+        )
+    )
 
 
 # --------------------------------------------------------------------------------------------

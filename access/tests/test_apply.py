@@ -179,23 +179,15 @@ def test_what_someone_granted_by_hand_is_revoked(small, setup, login, refused):
 def test_personal_columns_where_analysts_read_are_refused_column_by_column(
     small, setup, login, refused
 ):
+    """dbt builds a view with a personal column where analysts read: the guard (an event
+    trigger apply installed) turns the default grant into column grants at once, in dbt's own
+    transaction; apply agrees and has nothing to change."""
     with login(small.dsn, "dbt") as dbt:
         dbt.execute(
             "create view dbt_lana_marts_masked.customer_contacts as "
             "select customer_id, email, status from dbt_lana_marts.dim_customers"
         )
-    plan = small.plan()
     analyst_role = setup.role("lana_analyst")
-    assert (
-        f"dbt_lana_marts_masked.customer_contacts: personal column(s) email withheld from "
-        f"{analyst_role}, which gets the other columns only"
-    ) in plan.notes
-    assert shown(plan) == [
-        f'REVOKE SELECT ON TABLE "dbt_lana_marts_masked"."customer_contacts" FROM "{analyst_role}"',
-        f'GRANT SELECT ("customer_id", "status") ON TABLE '
-        f'"dbt_lana_marts_masked"."customer_contacts" TO "{analyst_role}"',
-    ]
-    small.apply()
     with login(small.dsn, "analyst") as conn:
         rows = conn.execute(
             "select customer_id, status from dbt_lana_marts_masked.customer_contacts"
@@ -211,6 +203,46 @@ def test_personal_columns_where_analysts_read_are_refused_column_by_column(
         assert conn.execute(
             "select email from dbt_lana_marts_masked.customer_contacts"
         ).fetchone() == ("ana@example.sv",)
+    plan = small.plan()
+    assert (
+        f"dbt_lana_marts_masked.customer_contacts: personal column(s) email withheld from "
+        f"{analyst_role}, which gets the other columns only"
+    ) in plan.notes
+    assert plan.changes == []
+    # A column added later is caught the same way.
+    with login(small.dsn, "dbt") as dbt:
+        dbt.execute("create table dbt_lana_marts_masked.notes (customer_id int)")
+        dbt.execute("alter table dbt_lana_marts_masked.notes add column phone text")
+    with login(small.dsn, "analyst") as conn:
+        assert conn.execute("select customer_id from dbt_lana_marts_masked.notes").fetchall() == []
+        assert refused(conn, "select phone from dbt_lana_marts_masked.notes") == (
+            "permission denied for table notes"
+        )
+    assert small.plan().changes == []
+
+
+def test_without_the_guard_apply_still_refuses_personal_columns(small, setup, login, refused):
+    """If the event trigger is gone (or the admin could not install it), the default grant
+    gives the whole view until apply, which then narrows it to column grants."""
+    small.admin(f"drop event trigger {postgres.GUARD_TRIGGER}")
+    with login(small.dsn, "dbt") as dbt:
+        dbt.execute(
+            "create view dbt_lana_marts_masked.customer_contacts as "
+            "select customer_id, email, status from dbt_lana_marts.dim_customers"
+        )
+    analyst_role = setup.role("lana_analyst")
+    planned = shown(small.plan())
+    assert planned[:2] == [
+        f'REVOKE SELECT ON TABLE "dbt_lana_marts_masked"."customer_contacts" FROM "{analyst_role}"',
+        f'GRANT SELECT ("customer_id", "status") ON TABLE '
+        f'"dbt_lana_marts_masked"."customer_contacts" TO "{analyst_role}"',
+    ]
+    assert planned[-1].startswith(f'CREATE EVENT TRIGGER "{postgres.GUARD_TRIGGER}"')
+    small.apply()
+    with login(small.dsn, "analyst") as conn:
+        assert refused(conn, "select email from dbt_lana_marts_masked.customer_contacts") == (
+            "permission denied for view customer_contacts"
+        )
     assert small.plan().changes == []
 
 
