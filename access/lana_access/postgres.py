@@ -642,6 +642,7 @@ begin
             select g.r from ({rows}) as g
             join pg_class as c on c.oid = command.objid
             join pg_namespace as n on n.oid = c.relnamespace and n.nspname = g.s
+            join pg_roles as a on a.rolname = g.r
         loop
             execute format('revoke all on table %s from %I', command.objid::regclass, grantee);
             if allowed is not null then
