@@ -13,12 +13,58 @@ import argparse
 import os
 import resource
 import sys
+import threading
 import time
 import uuid
 
 import psycopg
 from lana_sandbox.cli import PRESETS
 from lana_sandbox.simulate import simulate
+
+
+class BackendCpu:
+    """CPU seconds of the PostgreSQL backends serving one database (when the server runs on
+    this machine): /proc/<pid>/stat of each backend, sampled every half second."""
+
+    def __init__(self, server: str, dbname: str):
+        self.server, self.dbname = server, dbname
+        self.seen: dict[int, float] = {}
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.tick = os.sysconf("SC_CLK_TCK")
+
+    def _sample(self, conn) -> None:
+        pids = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s", (self.dbname,)
+        ).fetchall()
+        for (pid,) in pids:
+            try:
+                with open(f"/proc/{pid}/stat") as fh:
+                    fields = fh.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            cpu = (int(fields[11]) + int(fields[12])) / self.tick
+            self.seen[pid] = max(self.seen.get(pid, 0.0), cpu)
+
+    def _run(self) -> None:
+        try:
+            with psycopg.connect(self.server, autocommit=True) as conn:
+                while not self.stop.wait(0.5):
+                    self._sample(conn)
+        except psycopg.Error:
+            pass
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join()
+
+    @property
+    def seconds(self) -> float | None:
+        return sum(self.seen.values()) if self.seen else None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,11 +83,15 @@ def main(argv: list[str] | None = None) -> int:
     dsn = psycopg.conninfo.make_conninfo(server, dbname=name)
     try:
         started = time.monotonic()
-        summary = simulate(
-            dsn, days=args.days, customers=args.customers, seed=args.seed, progress=sys.stderr
-        )
+        with BackendCpu(server, name) as backends:
+            summary = simulate(
+                dsn, days=args.days, customers=args.customers, seed=args.seed, progress=sys.stderr
+            )
         wall = time.monotonic() - started
-        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        peak_mb = usage.ru_maxrss / 1024
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        python_cpu = usage.ru_utime + usage.ru_stime + children.ru_utime + children.ru_stime
         with psycopg.connect(dsn) as conn:
             (size,) = conn.execute("SELECT pg_database_size(current_database())").fetchone()
         total = 0
@@ -56,6 +106,12 @@ def main(argv: list[str] | None = None) -> int:
             f"{summary.events:,} events, {total:,} rows in {wall:.0f} s "
             f"({total / wall:,.0f} rows/s), peak RSS {peak_mb:.0f} MB, "
             f"database {size / 2**30:.2f} GiB"
+        )
+        pg_cpu = backends.seconds
+        print(
+            f"CPU: Python {python_cpu:.0f} s, PostgreSQL backends "
+            + ("unknown (not on this machine)" if pg_cpu is None else f"{pg_cpu:.0f} s")
+            + f"; load average at the end {os.getloadavg()[0]:.1f}"
         )
         if args.keep:
             print(f"kept: {dsn}")

@@ -272,6 +272,16 @@ def bookkeeping_ddl() -> list[str]:
                 "rows JSONB NOT NULL",
             ],
         ),
+        _table(
+            f"{s}.deferred_ddl",
+            [
+                "seq INT PRIMARY KEY",
+                "table_name VARCHAR NOT NULL",
+                "name VARCHAR NOT NULL",
+                "kind VARCHAR NOT NULL",  # constraint | index
+                "definition TEXT NOT NULL",
+            ],
+        ),
     ]
 
 
@@ -288,3 +298,96 @@ def apply_ddl(conn: psycopg.Connection) -> None:
 
 def ddl_script() -> str:
     return ";\n\n".join(all_ddl()) + ";\n"
+
+
+# ---- deferring keys and indexes during the initial bulk load ----
+
+
+#: The tables that take nearly all rows. A new bank loads them without their keys, unique
+#: constraints, foreign keys and indexes, which are built once at the end (a sort each,
+#: instead of an index insertion at a random place per row).
+def bulk_tables(entities: tuple[EntitySpec, ...] = ENTITIES) -> tuple[str, ...]:
+    tables: list[str] = []
+    for spec in entities:
+        tables += [spec.events_table, spec.rollup_table]
+    return (
+        *tables,
+        "cala_transactions",
+        "cala_entries",
+        "cala_entry_events",
+        "cala_balance_history",
+        "cala_cumulative_effective_balances",
+    )
+
+
+def defer_keys(conn: psycopg.Connection, tables: tuple[str, ...] | None = None) -> int:
+    """Drop the keys, constraints and indexes of `tables` (all of them empty), recording their
+    definitions in the bookkeeping table `deferred_ddl` in the same transaction, so that
+    `restore_keys` builds them again, even in a later run if this one dies. Returns how many."""
+    tables = bulk_tables() if tables is None else tables
+    s = BOOKKEEPING_SCHEMA
+    with conn.transaction():
+        (seq,) = conn.execute(f"SELECT coalesce(max(seq), 0) FROM {s}.deferred_ddl").fetchone()
+        constraints = conn.execute(
+            "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid), c.contype "
+            "FROM pg_constraint c WHERE c.conrelid = ANY(%s::regclass[]) "
+            "AND c.contype IN ('p', 'u', 'f') "
+            "ORDER BY c.contype = 'f', c.conrelid::regclass::text, c.conname",
+            (list(tables),),
+        ).fetchall()
+        indexes = conn.execute(
+            "SELECT i.indrelid::regclass::text, x.relname, pg_get_indexdef(i.indexrelid) "
+            "FROM pg_index i JOIN pg_class x ON x.oid = i.indexrelid "
+            "WHERE i.indrelid = ANY(%s::regclass[]) AND NOT EXISTS "
+            "(SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid "
+            "AND c.conrelid = i.indrelid) ORDER BY 1, 2",
+            (list(tables),),
+        ).fetchall()
+        saved = [(t, n, "constraint", d) for t, n, d, _ in constraints]
+        saved += [(t, n, "index", d) for t, n, d in indexes]
+        for i, (table, name, kind, definition) in enumerate(saved, seq + 1):
+            conn.execute(
+                f"INSERT INTO {s}.deferred_ddl (seq, table_name, name, kind, definition) "
+                "VALUES (%s, %s, %s, %s, %s)",
+                (i, table, name, kind, definition),
+            )
+        # Foreign keys first (they hang on unique indexes), then the rest.
+        for table, name, kind, _ in sorted(saved, key=lambda r: not r[3].startswith("FOREIGN KEY")):
+            if kind == "constraint":
+                conn.execute(f'ALTER TABLE {table} DROP CONSTRAINT IF EXISTS "{name}"')
+        for _, name, kind, _ in saved:
+            if kind == "index":
+                conn.execute(f'DROP INDEX IF EXISTS "{name}"')
+    return len(saved)
+
+
+def restore_keys(conn: psycopg.Connection) -> int:
+    """Build what `defer_keys` dropped (whatever of it is missing), in one transaction: keys
+    and unique constraints first, then foreign keys and indexes. Returns how many."""
+    s = BOOKKEEPING_SCHEMA
+    with conn.transaction():
+        saved = conn.execute(
+            f"SELECT table_name, name, kind, definition FROM {s}.deferred_ddl ORDER BY seq"
+        ).fetchall()
+        if not saved:
+            return 0
+        conn.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        done = 0
+        for table, name, kind, definition in sorted(
+            saved, key=lambda r: r[3].startswith("FOREIGN KEY") or r[2] == "index"
+        ):
+            if kind == "constraint":
+                exists = conn.execute(
+                    "SELECT 1 FROM pg_constraint WHERE conrelid = %s::regclass AND conname = %s",
+                    (table, name),
+                ).fetchone()
+                if exists is None:
+                    conn.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+                    done += 1
+            else:
+                exists = conn.execute("SELECT to_regclass(%s)", (name,)).fetchone()[0]
+                if exists is None:
+                    conn.execute(definition)
+                    done += 1
+        conn.execute(f"DELETE FROM {s}.deferred_ddl")
+    return done

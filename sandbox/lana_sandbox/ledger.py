@@ -15,6 +15,7 @@ eventually consistent and recomputed from their members).
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import uuid
 from collections.abc import Callable, Iterable
@@ -26,6 +27,8 @@ from typing import Any
 
 import psycopg
 
+from lana_sandbox.copytext import copy_json, copy_text
+
 CHART_DIR = Path(__file__).parent / "chart"
 CHART_REFERENCE = "primary-chart"
 EXPONENT = {"USD": 2, "BTC": 8}
@@ -33,15 +36,26 @@ LAYERS = ("settled", "pending", "encumbrance")
 NAMESPACE = uuid.UUID("6f1c4d2e-2b7a-4c1e-9a55-5a6e1d1b7c00")
 
 
+_SCALE = {c: 10**e for c, e in EXPONENT.items()}
+
+
 def major(units: int, currency: str) -> str:
-    """Minor units as Cala's decimal string in major units: 1234 USD -> '12.34'."""
-    return f"{Decimal(units).scaleb(-EXPONENT[currency]).normalize():f}"
+    """Minor units as Cala's decimal string in major units: 1234 USD -> '12.34' (what
+    `f"{Decimal(units).scaleb(-exponent).normalize():f}"` prints, in integer arithmetic)."""
+    sign = ""
+    if units < 0:
+        sign, units = "-", -units
+    whole, frac = divmod(units, _SCALE[currency])
+    if not frac:
+        return f"{sign}{whole}"
+    return f"{sign}{whole}.{frac:0{EXPONENT[currency]}d}".rstrip("0")
 
 
 def minor(text: str, currency: str) -> int:
     return int(Decimal(text).scaleb(EXPONENT[currency]))
 
 
+@functools.cache
 def fixed_id(seed: int, name: str) -> str:
     """Ids of the bank's fixed ledger objects (journal, chart, omnibus accounts, templates)."""
     return str(uuid.uuid5(NAMESPACE, f"{seed}:{name}"))
@@ -503,17 +517,22 @@ class Ledger:
             plan.append((seq, leg, entry_id, b.version, b.eff_version, snapshot, created, cell))
 
         def make(at):
+            # COPY lines, encoded here at once: the times once per transaction, each balance's
+            # JSON once for both balance tables.
             ts = _iso(at)
-            rows = [
+            at_text = at.isoformat()
+            rows: list[tuple[str, Any]] = [
                 (
                     "cala_transactions",
-                    (tx_id, journal_id, tx_template_id, None, correlation_id, at),
+                    f"{tx_id}\t{journal_id}\t{tx_template_id}\t\\N\t"
+                    f"{copy_text(correlation_id)}\t{at_text}",
                 )
             ]
             for seq, leg, entry_id, version, eff_version, snapshot, created, cell in plan:
                 cell[0] = ts
                 if created[0] is None:
                     created[0] = ts
+                account_id, currency = leg.account_id, leg.currency
                 entry = {
                     "type": "initialized",
                     "values": {
@@ -521,12 +540,12 @@ class Ledger:
                         "version": 1,
                         "transaction_id": tx_id,
                         "journal_id": journal_id,
-                        "account_id": leg.account_id,
+                        "account_id": account_id,
                         "entry_type": f"{template}_{leg.direction.upper()}",
                         "sequence": seq,
                         "layer": leg.layer,
-                        "units": major(leg.units, leg.currency),
-                        "currency": leg.currency,
+                        "units": major(leg.units, currency),
+                        "currency": currency,
                         "direction": leg.direction,
                         "description": None,
                         "metadata": {"effective": eff},
@@ -544,45 +563,48 @@ class Ledger:
                         }
                         if got is None
                         else {
-                            "dr_balance": major(got[0], leg.currency),
-                            "cr_balance": major(got[1], leg.currency),
+                            "dr_balance": major(got[0], currency),
+                            "cr_balance": major(got[1], currency),
                             "entry_id": got[2],
                             "modified_at": got[3][0],
                         }
                     )
-                values = {
-                    "journal_id": journal_id,
-                    "account_id": leg.account_id,
-                    "entry_id": entry_id,
-                    "currency": leg.currency,
-                    "version": version,
-                    "created_at": created[0],
-                    "modified_at": ts,
-                    **layers,
-                }
-                rows.append(("cala_entries", (entry_id, journal_id, leg.account_id, tx_id, at)))
-                rows.append(("cala_entry_events", (entry_id, 1, "initialized", entry, at)))
+                values = copy_json(
+                    {
+                        "journal_id": journal_id,
+                        "account_id": account_id,
+                        "entry_id": entry_id,
+                        "currency": currency,
+                        "version": version,
+                        "created_at": created[0],
+                        "modified_at": ts,
+                        **layers,
+                    }
+                )
+                rows.append(
+                    (
+                        "cala_entries",
+                        f"{entry_id}\t{journal_id}\t{account_id}\t{tx_id}\t{at_text}",
+                    )
+                )
+                rows.append(
+                    (
+                        "cala_entry_events",
+                        f"{entry_id}\t1\tinitialized\t{copy_json(entry)}\t{at_text}",
+                    )
+                )
                 rows.append(
                     (
                         "cala_balance_history",
-                        (journal_id, leg.account_id, entry_id, leg.currency, version, values, at),
+                        f"{journal_id}\t{account_id}\t{entry_id}\t{currency}\t{version}\t"
+                        f"{values}\t{at_text}",
                     )
                 )
                 rows.append(
                     (
                         "cala_cumulative_effective_balances",
-                        (
-                            journal_id,
-                            leg.account_id,
-                            leg.currency,
-                            eff,
-                            eff_version,
-                            version,
-                            entry_id,
-                            values,
-                            at,
-                            at,
-                        ),
+                        f"{journal_id}\t{account_id}\t{currency}\t{eff}\t{eff_version}\t"
+                        f"{version}\t{entry_id}\t{values}\t{at_text}\t{at_text}",
                     )
                 )
             return rows

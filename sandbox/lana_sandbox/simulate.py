@@ -24,8 +24,8 @@ import calendar
 import math
 import os
 import random
+import sys
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -35,7 +35,15 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from lana_sandbox import names
-from lana_sandbox.ddl import BOOKKEEPING_SCHEMA, CALA_TABLES, INBOX_EVENTS_TABLE, apply_ddl
+from lana_sandbox.ddl import (
+    BOOKKEEPING_SCHEMA,
+    CALA_TABLES,
+    INBOX_EVENTS_TABLE,
+    apply_ddl,
+    bulk_tables,
+    defer_keys,
+    restore_keys,
+)
 from lana_sandbox.entities import (
     CHART,
     CHART_NODE,
@@ -138,6 +146,10 @@ PRODUCTS = (
 )
 
 
+_V4_CLEAR = ~((0xC000 << 48) | (0xF000 << 64))
+_V4_SET = (0x8000 << 48) | (4 << 76)
+
+
 class SandboxError(Exception):
     """Something the user asked for that the database does not allow (shown without a trace)."""
 
@@ -228,7 +240,9 @@ class Simulation:
         return random.Random(f"{self.cfg.seed}:{day.isoformat()}:{purpose}")
 
     def _id(self) -> str:
-        return str(uuid.UUID(int=self._ids.getrandbits(128), version=4))
+        # str(uuid.UUID(int=n, version=4)), without building the UUID object.
+        h = "%032x" % ((self._ids.getrandbits(128) & _V4_CLEAR) | _V4_SET)
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
     def _public_id(self) -> str:
         n = self.bank.next_public_id
@@ -1470,6 +1484,10 @@ def ledger_keys(ledger: Ledger, bank: Bank) -> list[tuple[str, str]]:
     return keys
 
 
+def all_empty(conn: psycopg.Connection, tables: tuple[str, ...]) -> bool:
+    return not any(conn.execute(f"SELECT EXISTS (SELECT 1 FROM {t})").fetchone()[0] for t in tables)
+
+
 def table_counts(conn: psycopg.Connection) -> dict[str, int]:
     tables = [PUBLIC_IDS_TABLE]
     for e in ENTITIES:
@@ -1537,12 +1555,27 @@ def simulate(
         raise SandboxError("--days must not be negative")
     dsn = ensure_database(dsn)
     started = time.monotonic()
+    switch = sys.getswitchinterval()
+    # The background writer needs the GIL for a moment at every COPY it starts and ends; by
+    # default it would wait up to 5 ms each time for the simulating thread to hand it over.
+    sys.setswitchinterval(0.0002)
+    try:
+        return _simulate(dsn, days, customers, seed, start, progress, on_day, started)
+    finally:
+        sys.setswitchinterval(switch)
+
+
+def _simulate(dsn, days, customers, seed, start, progress, on_day, started) -> RunSummary:
     with connect(dsn) as conn:
         if not conn.execute("SELECT pg_try_advisory_lock(hashtext('lana_sandbox'))").fetchone()[0]:
             raise SandboxError("another simulator is writing to this database")
         apply_ddl(conn)
         with conn.transaction():
             cfg, last_day, next_public_id = _resolve_config(conn, customers, seed, start)
+        if last_day is None and days > 0 and all_empty(conn, bulk_tables()):
+            defer_keys(conn)  # a new bank: keys and indexes are built once, at the end
+        else:
+            restore_keys(conn)  # left over by a run that died during its initial load
         writer = connect(dsn)
         store = Store(conn, writer=writer)
         price = _last_price(conn, last_day)
@@ -1582,6 +1615,7 @@ def simulate(
                     prices = []
                 meter.update(i + 1, day, events)
             store.wait()
+            restore_keys(conn)
         finally:
             store.close()
             writer.close()

@@ -18,24 +18,16 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-import orjson
 import psycopg
 
+from lana_sandbox.copytext import copy_json, copy_text
 from lana_sandbox.entities import ENTITIES, PUBLIC_IDS_TABLE
 from lana_sandbox.spec import ROLLUP_BASE_COLUMNS, EntitySpec, fold
 
 # ---- COPY text format ----
 
-_ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
-
-
-def _text(v: str) -> str:
-    return v.translate(_ESCAPES)
-
-
-def _json(v: Any) -> str:
-    # orjson escapes control characters itself; only COPY's backslash needs doubling.
-    return orjson.dumps(v).decode().replace("\\", "\\\\")
+_text = copy_text
+_json = copy_json
 
 
 def _uuid_array(v: list[str | None]) -> str:
@@ -97,7 +89,8 @@ class Event:
 
 class RawRow:
     """Rows of tables outside the entity pattern (inbox_events, the Cala ledger) that happen at
-    one moment: `make` turns that moment into `[(table, values), ...]` once the day is stamped."""
+    one moment: `make` turns that moment into `[(table, values), ...]` once the day is stamped;
+    `values` is a tuple in the table's column order, or the row already as a COPY text line."""
 
     __slots__ = ("make", "window", "recorded_at", "time_keys", "payload")
 
@@ -311,6 +304,22 @@ class Store:
         }
         self._index_enc = {e.name: [ENCODERS[c.type] for c in e.index] for e in entities}
         self._events_enc = [str, str, _text, _json, _json, memo["TIMESTAMPTZ"]]
+        self._ts = memo["TIMESTAMPTZ"]
+        # The latest rollup row's COPY fields per cached entity, (row, fields): a new row
+        # re-encodes only the columns its event changed.
+        self._fields: dict[str, dict[str, tuple[dict[str, Any], list[str]]]] = {
+            e.name: {} for e in entities
+        }
+        self._changed: dict[tuple[str, str], tuple[int, ...]] = {}
+        for e in entities:
+            position = {name: i for i, name in enumerate(e.rollup_column_names)}
+            for event_type, rule in e.events.items():
+                cols = [c for c, _ in rule.sets] + [c for c, _ in rule.appends] + list(rule.toggles)
+                base = range(len(ROLLUP_BASE_COLUMNS))
+                self._changed[(e.name, event_type)] = (
+                    *base,
+                    *sorted({position[c] for c in cols}),
+                )
 
     # -- reading state --
 
@@ -348,7 +357,9 @@ class Store:
         for ev in log.events:
             if type(ev) is RawRow:
                 for table, values in ev.make(ev.recorded_at):
-                    line = encode_row(values, RAW_TABLES[table][1])
+                    line = (
+                        values if type(values) is str else encode_row(values, RAW_TABLES[table][1])
+                    )
                     self._buf(table).append(line)
                     chars += len(line)
                 continue
@@ -367,15 +378,13 @@ class Store:
             event_type = ev.payload["type"]
             row = fold(spec, prev, ev.id, event_type, ev.payload, ev.recorded_at)
             cache[ev.id] = row
-            line = encode_row(
-                (ev.id, row["version"], event_type, ev.payload, None, ev.recorded_at),
-                self._events_enc,
+            line = (
+                f"{ev.id}\t{row['version']}\t{_text(event_type)}\t{_json(ev.payload)}\t\\N\t"
+                f"{self._ts(ev.recorded_at)}"
             )
             self._buf(spec.events_table).append(line)
             chars += len(line)
-            line = encode_row(
-                [row[c] for c in spec.rollup_column_names], self._rollup_enc[spec.name]
-            )
+            line = self._rollup_line(spec, prev, row, event_type)
             self._buf(spec.rollup_table).append(line)
             chars += len(line)
             key = (spec.name, ev.id)
@@ -394,8 +403,27 @@ class Store:
                 )
         for spec, entity_id in log.forgotten:
             self.cache[spec.name].pop(entity_id, None)
+            self._fields[spec.name].pop(entity_id, None)
         self._chars += chars
         return events
+
+    def _rollup_line(self, spec: EntitySpec, prev, row: dict[str, Any], event_type: str) -> str:
+        encoders = self._rollup_enc[spec.name]
+        names = spec.rollup_column_names
+        fields_of = self._fields[spec.name]
+        known = fields_of.get(row["id"]) if prev is not None else None
+        if known is not None and known[0] is prev:
+            fields = known[1].copy()
+            for i in self._changed[(spec.name, event_type)]:
+                v = row[names[i]]
+                fields[i] = "\\N" if v is None else encoders[i](v)
+        else:
+            fields = [
+                "\\N" if v is None else e(v)
+                for v, e in zip([row[c] for c in names], encoders, strict=True)
+            ]
+        fields_of[row["id"]] = (row, fields)
+        return "\t".join(fields)
 
     @property
     def wants_flush(self) -> bool:
