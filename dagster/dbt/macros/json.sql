@@ -1,6 +1,6 @@
 {#-
     JSON access that works on every warehouse. `path` is a dotted key path such as
-    'terms.duration.value' or 'initial_cvl.Finite'. A missing key or a path through a
+    'terms.duration.value' or 'initial_cvl.Finite', array elements as 'code.sections[0].code'. A missing key or a path through a
     scalar (e.g. "Infinite") gives NULL.
       duckdb:   JSON column      -> json_extract_string(col, '$.a.b')
       postgres: jsonb (or json)  -> cast(col as jsonb) #>> '{a,b}'
@@ -15,8 +15,9 @@
     json_extract_string({{ column }}, '$.{{ path }}')
 {%- endmacro %}
 
+{#- 'a.b[0].c' -> '{a,b,0,c}' (an array index is one more key for #>>). -#}
 {% macro postgres__json_text(column, path) -%}
-    (cast({{ column }} as jsonb) #>> '{ {{- path.split('.') | join(',') -}} }')
+    (cast({{ column }} as jsonb) #>> '{ {{- path.replace('[', '.').replace(']', '').split('.') | join(',') -}} }')
 {%- endmacro %}
 
 {% macro bigquery__json_text(column, path) -%}

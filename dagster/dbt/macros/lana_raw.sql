@@ -9,11 +9,12 @@
     state of an entity is its max version.
 -#}
 
-{# "alias.a, alias.b, ..." #}
+{# "alias.a, alias.b, ..."; reserved words (Cala's `values`) quoted for the warehouse. #}
 {% macro _column_list(columns, alias=none) -%}
     {%- set qualified = [] -%}
     {%- for column in columns -%}
-        {%- do qualified.append((alias ~ '.' if alias else '') ~ column) -%}
+        {%- set name = adapter.quote(column) if column in ['values'] else column -%}
+        {%- do qualified.append((alias ~ '.' if alias else '') ~ name) -%}
     {%- endfor -%}
     {{ return(qualified | join(', ')) }}
 {%- endmacro %}
@@ -23,8 +24,11 @@
     {{ return(['id', 'version', 'created_at', 'modified_at', 'event_type'] + columns) }}
 {%- endmacro %}
 
-{# Latest load per key, deleted keys removed. Returns `columns` plus _sdc_batched_at. #}
-{% macro lana_latest_load(table_name, key_columns, columns) %}
+{#-
+    Latest load per key, deleted keys removed. Returns `columns` plus _sdc_batched_at.
+    Any Meltano-loaded table: `source_name` is the dbt source (lana, bitfinex, sumsub).
+-#}
+{% macro lana_latest_load(table_name, key_columns, columns, source_name='lana') %}
     select
         {{ lana_dw._column_list(columns, 'loads') }},
         loads._sdc_batched_at
@@ -37,7 +41,7 @@
                 partition by {{ lana_dw._column_list(key_columns) }}
                 order by _sdc_batched_at desc, _sdc_sequence desc
             ) as load_rank
-        from {{ source('lana', table_name) }}
+        from {{ source(source_name, table_name) }}
     ) as loads
     where loads.load_rank = 1 and loads._sdc_deleted_at is null
 {% endmacro %}
