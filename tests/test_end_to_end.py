@@ -9,6 +9,7 @@ import csv
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import dagster as dg
 import duckdb
 import psycopg
 import pytest
@@ -18,8 +19,6 @@ from lana_sandbox.fake_bitfinex.clock import SystemClock
 from lana_sandbox.fake_bitfinex.server import FakeBitfinex
 from lana_sandbox.fake_sumsub.server import DEFAULT_SECRET, DEFAULT_TOKEN, FakeSumsub
 from lana_sandbox.simulate import simulate
-
-import dagster as dg
 
 SEED = 7
 

@@ -1,6 +1,7 @@
 """The lana-dw code location. Only wiring: every asset, job and resource lives in defs/."""
 
 import dagster as dg
+
 from lana_dw.defs.bitfinex.assets import bitfinex_el
 from lana_dw.defs.bitfinex.schedules import bitfinex_job, bitfinex_schedule
 from lana_dw.defs.lana_el.assets import lana_el

@@ -3,14 +3,13 @@
 import os
 from pathlib import Path
 
+import dagster as dg
 import pytest
 from lana_dw.definitions import defs
 from lana_dw.defs.bitfinex.assets import BITFINEX_TABLES
 from lana_dw.defs.lana_el.assets import LANA_TABLES
 from lana_dw.defs.shared.resources import DUCKDB_POOL, tap_postgres_url
 from lana_dw.defs.sumsub.assets import SUMSUB_TABLES
-
-import dagster as dg
 
 
 @pytest.fixture(scope="module")

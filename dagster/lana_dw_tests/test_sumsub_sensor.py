@@ -1,10 +1,9 @@
 """The Sumsub sensor asks for a run exactly when new webhooks land in Lana's inbox_events."""
 
+import dagster as dg
 import psycopg
 from lana_dw.defs.sumsub.sensors import sumsub_on_new_webhooks
 from lana_sandbox.fake_sumsub.inbox import ensure_inbox_events, insert_webhooks, kyc_webhooks
-
-import dagster as dg
 
 
 def _tick(cursor: str | None):

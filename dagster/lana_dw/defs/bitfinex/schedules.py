@@ -1,6 +1,7 @@
 """Prices every 10 minutes (ticker, trades, candles, order book)."""
 
 import dagster as dg
+
 from lana_dw.defs.bitfinex.assets import bitfinex_el
 
 bitfinex_job = dg.define_asset_job(

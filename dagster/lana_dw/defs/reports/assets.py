@@ -3,9 +3,9 @@
 import csv
 import os
 
+import dagster as dg
 from dagster_dbt import get_asset_key_for_model
 
-import dagster as dg
 from lana_dw import paths
 from lana_dw.defs.shared.resources import DUCKDB_POOL, DuckDBWarehouse
 from lana_dw.defs.transform.assets import lana_dbt_models

@@ -3,9 +3,9 @@
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+import dagster as dg
 import yaml
 
-import dagster as dg
 from lana_dw import paths
 from lana_dw.defs.shared.resources import DUCKDB_POOL, DuckDBWarehouse, MeltanoResource
 

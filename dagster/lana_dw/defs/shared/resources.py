@@ -8,11 +8,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
+import dagster as dg
 import duckdb
 import psycopg
 from psycopg import conninfo
 
-import dagster as dg
 from lana_dw import paths
 
 # Every process that writes (or reads) the DuckDB file runs in this pool; the instance

@@ -2,9 +2,9 @@
 
 import os
 
+import dagster as dg
 import psycopg
 
-import dagster as dg
 from lana_dw.defs.sumsub.assets import sumsub_el
 
 sumsub_job = dg.define_asset_job(

@@ -4,6 +4,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+import dagster as dg
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
@@ -11,19 +12,14 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-import dagster as dg
 from lana_dw import paths
 from lana_dw.defs.shared.resources import DUCKDB_POOL
 from lana_dw.defs.transform.resources import dbt_project
 
 
 class LanaDbtTranslator(DagsterDbtTranslator):
-    """dbt sources on lana_raw map onto the EL asset keys ["lana_raw", table]."""
-
-    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
-        if dbt_resource_props["resource_type"] == "source":
-            return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
-        return super().get_asset_key(dbt_resource_props)
+    """Groups by layer. Sources carry `meta.dagster.asset_key: ["lana_raw", table]` in their YAML,
+    so they map onto the EL assets; models are keyed [schema, model] (dbt_project.yml)."""
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         fqn = dbt_resource_props.get("fqn", [])

@@ -3,9 +3,9 @@
 import sys
 from pathlib import Path
 
+import dagster as dg
 from dagster_dbt import DbtCliResource, DbtProject
 
-import dagster as dg
 from lana_dw import paths
 
 dbt_project = DbtProject(
