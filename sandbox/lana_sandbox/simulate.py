@@ -21,10 +21,10 @@ What one day looks like (the phases are time windows of the day):
 from __future__ import annotations
 
 import calendar
+import functools
 import math
 import os
 import random
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -1455,19 +1455,22 @@ def _last_price(conn: psycopg.Connection, last_day: date | None) -> int:
 
 
 def _bookkeeping(prices: list[tuple[date, int]], last_day: date, next_public_id: int):
-    """What a batch records about the simulation, written in the batch's transaction."""
+    """What a batch records about the simulation, written in the batch's transaction (by the
+    writer process: a partial of a module-level function pickles)."""
+    return functools.partial(_write_bookkeeping, prices, last_day, next_public_id)
 
-    def write(conn: psycopg.Connection) -> None:
-        with conn.cursor() as cur:
-            cur.executemany(
-                f"INSERT INTO {BOOKKEEPING_SCHEMA}.btc_price (day, price) VALUES (%s, %s)", prices
-            )
-            cur.execute(
-                f"UPDATE {BOOKKEEPING_SCHEMA}.state SET last_day = %s, next_public_id = %s",
-                (last_day, next_public_id),
-            )
 
-    return write
+def _write_bookkeeping(
+    prices: list[tuple[date, int]], last_day: date, next_public_id: int, conn: psycopg.Connection
+) -> None:
+    with conn.cursor() as cur:
+        cur.executemany(
+            f"INSERT INTO {BOOKKEEPING_SCHEMA}.btc_price (day, price) VALUES (%s, %s)", prices
+        )
+        cur.execute(
+            f"UPDATE {BOOKKEEPING_SCHEMA}.state SET last_day = %s, next_public_id = %s",
+            (last_day, next_public_id),
+        )
 
 
 def ledger_keys(ledger: Ledger, bank: Bank) -> list[tuple[str, str]]:
@@ -1555,14 +1558,7 @@ def simulate(
         raise SandboxError("--days must not be negative")
     dsn = ensure_database(dsn)
     started = time.monotonic()
-    switch = sys.getswitchinterval()
-    # The background writer needs the GIL for a moment at every COPY it starts and ends; by
-    # default it would wait up to 5 ms each time for the simulating thread to hand it over.
-    sys.setswitchinterval(0.0002)
-    try:
-        return _simulate(dsn, days, customers, seed, start, progress, on_day, started)
-    finally:
-        sys.setswitchinterval(switch)
+    return _simulate(dsn, days, customers, seed, start, progress, on_day, started)
 
 
 def _simulate(dsn, days, customers, seed, start, progress, on_day, started) -> RunSummary:
@@ -1576,8 +1572,7 @@ def _simulate(dsn, days, customers, seed, start, progress, on_day, started) -> R
             defer_keys(conn)  # a new bank: keys and indexes are built once, at the end
         else:
             restore_keys(conn)  # left over by a run that died during its initial load
-        writer = connect(dsn)
-        store = Store(conn, writer=writer)
+        store = Store(conn, writer=dsn)
         price = _last_price(conn, last_day)
         if last_day is None:
             bank = Bank(next_public_id=next_public_id, price=price)
@@ -1618,7 +1613,6 @@ def _simulate(dsn, days, customers, seed, start, progress, on_day, started) -> R
             restore_keys(conn)
         finally:
             store.close()
-            writer.close()
         if done is not None:
             meter.update(days, done, events, final=True)
             with conn.transaction():

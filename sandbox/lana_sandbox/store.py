@@ -11,10 +11,12 @@ can still change.
 
 from __future__ import annotations
 
+import contextlib
+import multiprocessing
 import random
+import traceback
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -31,7 +33,9 @@ _json = copy_json
 
 
 def _uuid_array(v: list[str | None]) -> str:
-    return "{" + ",".join("NULL" if x is None else x for x in v) + "}"
+    if None in v:
+        return "{" + ",".join("NULL" if x is None else x for x in v) + "}"
+    return "{" + ",".join(v) + "}"
 
 
 ENCODERS: Mapping[str, Callable[[Any], str]] = {
@@ -266,22 +270,23 @@ def fetch_latest(
 class Store:
     """Folds and encodes events, and writes them in batches.
 
-    With a `writer` connection, each batch is written by a background thread while the
-    simulator goes on with the next days (Python makes rows on one core, PostgreSQL parses and
-    checks them on the other); at most one batch is in flight. Without one, batches are written
-    on `conn` at once. Either way a batch is one transaction that ends with the bookkeeping.
+    With a `writer` DSN, each batch is written by a writer process (`WriterProcess`) while
+    the simulator goes on with the next days; at most one batch is in flight. Without one,
+    batches are written on `conn` at once. Either way a batch is one transaction that ends
+    with the bookkeeping.
     """
 
-    FLUSH_CHARS = 8_000_000  # about this much COPY text makes a batch
+    FLUSH_CHARS = 32_000_000  # about this much COPY text makes a batch
 
     def __init__(
         self,
         conn: psycopg.Connection,
         entities: tuple[EntitySpec, ...] = ENTITIES,
-        writer: psycopg.Connection | None = None,
+        writer: str | None = None,
     ):
         self.conn = conn
-        self.writer = writer
+        self._writer = WriterProcess(writer, entities) if writer is not None else None
+        self._layout = layout(entities)
         self.entities = entities
         self.cache: dict[str, dict[str, dict[str, Any]]] = {e.name: {} for e in entities}
         self.rows_written: Counter[str] = Counter()
@@ -290,8 +295,7 @@ class Store:
         # (entity, id) -> [index tuple before this batch or None if new, latest rollup row]
         self._touched: dict[tuple[str, str], list[Any]] = {}
         self._inflight_touched: dict[tuple[str, str], list[Any]] = {}
-        self._pool = ThreadPoolExecutor(max_workers=1) if writer is not None else None
-        self._inflight: Future | None = None
+        self._inflight = False
         memo = {"JSONB": _Memo(_json), "TIMESTAMPTZ": _Memo(ENCODERS["TIMESTAMPTZ"])}
 
         def rollup_encoder(sql_type: str) -> Callable[[Any], str]:
@@ -430,7 +434,8 @@ class Store:
         return self._chars >= self.FLUSH_CHARS
 
     def flush(self, bookkeeping: Callable[[psycopg.Connection], None] | None = None) -> None:
-        """Send everything buffered, and then the bookkeeping, as one transaction."""
+        """Send everything buffered, and then the bookkeeping, as one transaction. With a writer
+        process the bookkeeping must pickle (a module-level function or a partial of one)."""
         inserts: dict[str, list[str]] = {}
         updates: dict[str, list[tuple]] = {}
         specs = {e.name: e for e in self.entities}
@@ -443,67 +448,149 @@ class Store:
                 inserts.setdefault(name, []).append(encode_row(values, encoders))
             elif new != old:
                 updates.setdefault(name, []).append((*new, entity_id))
-        batch = (self._buffers, inserts, updates, bookkeeping)
+        # Each table's lines as one text: one string pickles far faster than many.
+        buffers = {t: ("\n".join(lines) + "\n", len(lines)) for t, lines in self._buffers.items()}
+        inserts = {t: ("\n".join(lines) + "\n", len(lines)) for t, lines in inserts.items()}
+        batch = (buffers, inserts, updates, bookkeeping)
         self.wait()
         self._inflight_touched = self._touched
         self._buffers, self._touched, self._chars = {}, {}, 0
-        if self._pool is None:
-            self._write(self.conn, *batch)
+        if self._writer is None:
+            self.rows_written.update(write_batch(self.conn, self._layout, batch))
             self._inflight_touched = {}
         else:
-            self._inflight = self._pool.submit(self._write, self.writer, *batch)
+            self._writer.submit(batch)
+            self._inflight = True
 
     def wait(self) -> None:
         """Wait for the batch in flight, if any; its error, if any, is raised here."""
-        if self._inflight is not None:
-            inflight, self._inflight = self._inflight, None
-            inflight.result()
+        if self._inflight:
+            self._inflight = False
+            self.rows_written.update(self._writer.result())
             self._inflight_touched = {}
 
     def close(self) -> None:
         try:
             self.wait()
         finally:
-            if self._pool is not None:
-                self._pool.shutdown()
+            if self._writer is not None:
+                self._writer.close()
 
-    def _copy(self, cur: psycopg.Cursor, table: str, columns: Iterable[str], lines: list[str]):
-        if not lines:
-            return
-        with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as cp:
-            step = 20_000
-            for i in range(0, len(lines), step):
-                cp.write("\n".join(lines[i : i + step]) + "\n")
-        self.rows_written[table] += len(lines)
 
-    def _write(self, conn, buffers, inserts, updates, bookkeeping) -> None:
-        with conn.transaction(), conn.cursor() as cur:
-            columns = ("id", "target_id", "created_at")
-            self._copy(cur, PUBLIC_IDS_TABLE, columns, buffers.get(PUBLIC_IDS_TABLE, []))
-            for spec in self.entities:
-                cols = ("id", *(c.name for c in spec.index), "created_at")
-                self._copy(cur, spec.index_table, cols, inserts.get(spec.name, []))
-            for spec in self.entities:
-                if spec.name in updates:
-                    sets = ", ".join(f"{c.name} = %s" for c in spec.index)
-                    cur.executemany(
-                        f"UPDATE {spec.index_table} SET {sets} WHERE id = %s", updates[spec.name]
-                    )
-                    self.rows_written[spec.index_table + " (updated)"] += len(updates[spec.name])
-            for spec in self.entities:
-                self._copy(
-                    cur,
-                    spec.events_table,
-                    ("id", "sequence", "event_type", "event", "context", "recorded_at"),
-                    buffers.get(spec.events_table, []),
-                )
-                self._copy(
-                    cur,
-                    spec.rollup_table,
-                    spec.rollup_column_names,
-                    buffers.get(spec.rollup_table, []),
-                )
-            for table, (columns, _) in RAW_TABLES.items():
-                self._copy(cur, table, columns, buffers.get(table, []))
-            if bookkeeping is not None:
-                bookkeeping(conn)
+# ---- writing a batch ----
+
+
+def layout(entities: tuple[EntitySpec, ...]) -> tuple[tuple, ...]:
+    """What writing needs of the entity specs, in a form that pickles: per entity its name,
+    index table and columns, events table, rollup table and columns."""
+    return tuple(
+        (
+            e.name,
+            e.index_table,
+            ("id", *(c.name for c in e.index), "created_at"),
+            tuple(c.name for c in e.index),
+            e.events_table,
+            e.rollup_table,
+            e.rollup_column_names,
+        )
+        for e in entities
+    )
+
+
+EVENTS_COLUMNS = ("id", "sequence", "event_type", "event", "context", "recorded_at")
+
+
+def _copy(cur: psycopg.Cursor, table: str, columns, data: tuple[str, int] | None, rows) -> None:
+    """COPY one table's lines, given as (text of the lines, how many)."""
+    if not data:
+        return
+    text, count = data
+    with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as cp:
+        step = 4_000_000
+        for i in range(0, len(text), step):
+            cp.write(text[i : i + step])
+    rows[table] += count
+
+
+def write_batch(conn: psycopg.Connection, entities: tuple[tuple, ...], batch) -> Counter[str]:
+    """One batch in one transaction: public ids, new index rows, index updates, events and
+    rollups, the raw tables, then the bookkeeping. Returns the rows written per table."""
+    buffers, inserts, updates, bookkeeping = batch
+    rows: Counter[str] = Counter()
+    with conn.transaction(), conn.cursor() as cur:
+        columns = ("id", "target_id", "created_at")
+        _copy(cur, PUBLIC_IDS_TABLE, columns, buffers.get(PUBLIC_IDS_TABLE), rows)
+        for name, index_table, cols, _, _, _, _ in entities:
+            _copy(cur, index_table, cols, inserts.get(name), rows)
+        for name, index_table, _, index_cols, _, _, _ in entities:
+            if name in updates:
+                sets = ", ".join(f"{c} = %s" for c in index_cols)
+                cur.executemany(f"UPDATE {index_table} SET {sets} WHERE id = %s", updates[name])
+                rows[index_table + " (updated)"] += len(updates[name])
+        for _, _, _, _, events_table, rollup_table, rollup_cols in entities:
+            _copy(cur, events_table, EVENTS_COLUMNS, buffers.get(events_table), rows)
+            _copy(cur, rollup_table, rollup_cols, buffers.get(rollup_table), rows)
+        for table, (columns, _) in RAW_TABLES.items():
+            _copy(cur, table, columns, buffers.get(table), rows)
+        if bookkeeping is not None:
+            bookkeeping(conn)
+    return rows
+
+
+class WriterError(RuntimeError):
+    """A batch failed in the writer process (the message carries its traceback)."""
+
+
+class WriterProcess:
+    """Writes batches over its own connection in a child process, one at a time, while the
+    simulator goes on with the next days: Python makes rows on one core, PostgreSQL parses
+    and stores them on the other, and the two never share a GIL."""
+
+    def __init__(self, dsn: str, entities: tuple[EntitySpec, ...] = ENTITIES):
+        ctx = multiprocessing.get_context("spawn")
+        self._pipe, child = ctx.Pipe()
+        self._process = ctx.Process(
+            target=_writer_main, args=(dsn, layout(entities), child), daemon=True
+        )
+        self._process.start()
+        child.close()
+
+    def submit(self, batch) -> None:
+        self._pipe.send(batch)
+
+    def result(self) -> Counter[str]:
+        try:
+            kind, value = self._pipe.recv()
+        except EOFError:
+            code = self._process.exitcode
+            raise WriterError(f"the writer process died (exit code {code})") from None
+        if kind == "error":
+            raise WriterError(value)
+        return value
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self._pipe.send(None)
+        self._process.join(timeout=60)
+        if self._process.is_alive():
+            self._process.terminate()
+            self._process.join()
+        self._pipe.close()
+
+
+def _writer_main(dsn: str, entities: tuple[tuple, ...], pipe) -> None:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("SET TIME ZONE 'UTC'")
+        while True:
+            try:
+                batch = pipe.recv()
+            except EOFError:
+                return
+            if batch is None:
+                return
+            try:
+                rows = write_batch(conn, entities, batch)
+            except Exception:
+                pipe.send(("error", traceback.format_exc()))
+            else:
+                pipe.send(("ok", rows))
