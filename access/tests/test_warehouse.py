@@ -17,8 +17,9 @@ import pytest
 import yaml
 from lana_access import postgres
 from lana_access.config import AccessConfig, load
+from lana_sandbox.raw_copy import copy_to_raw
 from lana_sandbox.simulate import simulate
-from psycopg import conninfo, sql
+from psycopg import conninfo
 
 REPO = Path(__file__).resolve().parents[2]
 DBT_PROJECT = REPO / "dagster" / "dbt"
@@ -56,47 +57,6 @@ def _raw_tables() -> list[str]:
     sources = yaml.safe_load((DBT_PROJECT / "models/staging/_lana__sources.yml").read_text())
     (lana,) = [source for source in sources["sources"] if source["name"] == "lana"]
     return [table["name"] for table in lana["tables"]]
-
-
-def load_raw(source_dsn: str, conn: psycopg.Connection) -> None:
-    """What the loader does: the source tables into lana_raw plus the _sdc_* columns."""
-    with psycopg.connect(source_dsn) as source:
-        for table in _raw_tables():
-            if source.execute("select to_regclass(%s)", (f"public.{table}",)).fetchone()[0] is None:
-                continue  # a table the simulator does not write (yet): no model here needs it
-            # Lana's enums land as text, as the loader lands them.
-            columns = source.execute(
-                """select a.attname,
-                          case when t.typtype = 'e' then 'text'
-                               when e.typtype = 'e' then 'text[]'
-                               else format_type(a.atttypid, a.atttypmod) end
-                   from pg_attribute a join pg_type t on t.oid = a.atttypid
-                   left join pg_type e on e.oid = t.typelem and t.typcategory = 'A'
-                   where a.attrelid = %s::regclass and a.attnum > 0 and not a.attisdropped
-                   order by a.attnum""",
-                (f"public.{table}",),
-            ).fetchall()
-            conn.execute(
-                sql.SQL(
-                    "create table {} ({}, _sdc_batched_at timestamptz not null default now(), "
-                    "_sdc_sequence bigint not null default 0, _sdc_deleted_at timestamptz)"
-                ).format(
-                    sql.Identifier("lana_raw", table),
-                    sql.SQL(", ").join(
-                        sql.SQL("{} {}").format(sql.Identifier(n), sql.SQL(t)) for n, t in columns
-                    ),
-                )
-            )
-            names = sql.SQL(", ").join(sql.Identifier(n) for n, _ in columns)
-            copy_out = sql.SQL("copy {} ({}) to stdout").format(
-                sql.Identifier("public", table), names
-            )
-            copy_in = sql.SQL("copy {} ({}) from stdin").format(
-                sql.Identifier("lana_raw", table), names
-            )
-            with source.cursor().copy(copy_out) as out, conn.cursor().copy(copy_in) as into:
-                for chunk in out:
-                    into.write(chunk)
 
 
 def dbt(dsn: str, env: dict[str, str], tmp: Path, *args: str) -> str:
@@ -145,7 +105,7 @@ def warehouse(new_database, setup, login, lana_dw, tmp_path_factory) -> Warehous
     )
     assert first.returncode == 0, first.stderr
     with login(dsn, "meltano") as loader:
-        load_raw(source, loader)
+        copy_to_raw(source, loader, _raw_tables())  # what the loader lands
     dbt_dir = tmp_path_factory.mktemp("dbt")
     # The masked views and everything they are built from (other sources, e.g. Sumsub or
     # Bitfinex, need their own loaders and are not the point here).

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import psycopg
 import yaml
+from lana_sandbox.raw_copy import SDC_COLUMNS, copy_to_raw
 from psycopg import sql
 
 REPO = Path(__file__).resolve().parents[2]
@@ -23,10 +24,6 @@ TAP_SCHEMAS = {
     "bitfinex": REPO / "meltano/extract/tap-bitfinex/tap_bitfinex/schemas",
     "sumsub": REPO / "meltano/extract/tap-sumsubapi/tap_sumsubapi/schemas",
 }
-SDC = (
-    "_sdc_batched_at timestamptz not null default now(), "
-    "_sdc_sequence bigint not null default 0, _sdc_deleted_at timestamptz"
-)
 
 
 def source_tables(source: str) -> list[str]:
@@ -36,45 +33,9 @@ def source_tables(source: str) -> list[str]:
 
 
 def copy_lana(source_dsn: str, conn: psycopg.Connection) -> None:
-    """Lana's tables into lana_raw, row for row (binary COPY), enums as text."""
+    """Lana's tables (the dbt source `lana`) into lana_raw, row for row."""
     conn.execute("create schema if not exists lana_raw")
-    with psycopg.connect(source_dsn) as source:
-        for table in source_tables("lana"):
-            columns = source.execute(
-                """select a.attname,
-                          case when t.typtype = 'e' then 'text'
-                               else format_type(a.atttypid, a.atttypmod) end,
-                          t.typtype = 'e'
-                   from pg_attribute a join pg_type t on t.oid = a.atttypid
-                   where a.attrelid = %s::regclass and a.attnum > 0 and not a.attisdropped
-                   order by a.attnum""",
-                (f"public.{table}",),
-            ).fetchall()
-            conn.execute(
-                sql.SQL("create table {} ({}, {})").format(
-                    sql.Identifier("lana_raw", table),
-                    sql.SQL(", ").join(
-                        sql.SQL("{} {}").format(sql.Identifier(n), sql.SQL(t))
-                        for n, t, _ in columns
-                    ),
-                    sql.SQL(SDC),
-                )
-            )
-            names = sql.SQL(", ").join(sql.Identifier(n) for n, _, _ in columns)
-            # Enums leave as text (text COPY), so the target's text columns take them.
-            select = sql.SQL(", ").join(
-                sql.SQL("{}::text").format(sql.Identifier(n)) if enum else sql.Identifier(n)
-                for n, _, enum in columns
-            )
-            copy_out = sql.SQL("copy (select {} from {}) to stdout").format(
-                select, sql.Identifier("public", table)
-            )
-            copy_in = sql.SQL("copy {} ({}) from stdin").format(
-                sql.Identifier("lana_raw", table), names
-            )
-            with source.cursor().copy(copy_out) as out, conn.cursor().copy(copy_in) as into:
-                for chunk in out:
-                    into.write(chunk)
+    copy_to_raw(source_dsn, conn, source_tables("lana"))
 
 
 def _pg_type(spec: dict) -> str:
@@ -104,7 +65,7 @@ def create_tap_table(conn: psycopg.Connection, source: str, table: str) -> list[
             sql.SQL(", ").join(
                 sql.SQL("{} {}").format(sql.Identifier(n), sql.SQL(t)) for n, t in columns
             ),
-            sql.SQL(SDC),
+            sql.SQL(SDC_COLUMNS),
         )
     )
     return [n for n, _ in columns]
