@@ -11,10 +11,7 @@ Failure modes can be switched from another process through the admin endpoints
 from __future__ import annotations
 
 import argparse
-import contextlib
-import signal
 import sys
-import threading
 from datetime import datetime
 
 from .clock import RunningClock, SystemClock
@@ -50,13 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         edge_cache_seconds=args.edge_cache_seconds,
         many_decimals=args.many_decimals,
     )
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    with fake:
-        print(fake.base_url, flush=True)
-        with contextlib.suppress(KeyboardInterrupt):
-            stop.wait()
-    return 0
+    return fake.serve_until_stopped()
 
 
 if __name__ == "__main__":

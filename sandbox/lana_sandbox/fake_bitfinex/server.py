@@ -47,8 +47,10 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qsl, unquote, urlsplit
+
+from lana_sandbox.local_http import LocalHTTPServer
 
 from . import wire
 from .clock import FakeClock, to_ms
@@ -211,7 +213,7 @@ def _check_symbol(symbol: str) -> None:
         raise _ParamError("symbol: invalid")
 
 
-class FakeBitfinex:
+class FakeBitfinex(LocalHTTPServer):
     """A fake ``api-pub.bitfinex.com`` on 127.0.0.1; use as a context manager.
 
     Args:
@@ -226,6 +228,8 @@ class FakeBitfinex:
         edge_cache_seconds: serve identical URLs from a cache this long (0 = off).
         many_decimals: nine-decimal trade prices.
     """
+
+    name = "fake-bitfinex"
 
     REQUEST_LOG_LIMIT = 100_000
 
@@ -268,52 +272,7 @@ class FakeBitfinex:
         self._blocked: dict[str, tuple[float, str]] = {}
         self._cache: dict[str, tuple[float, _Reply]] = {}
         self._lock = threading.RLock()
-        self._host, self._port = host, port
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-
-    # --- lifecycle ------------------------------------------------------------------
-
-    def start(self) -> FakeBitfinex:
-        if self._server is not None:
-            return self
-        handler = type("FakeBitfinexHandler", (_Handler,), {"app": self})
-        self._server = ThreadingHTTPServer((self._host, self._port), handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name=f"fake-bitfinex-{self._server.server_address[1]}",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is None:
-            return
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server = self._thread = None
-
-    def __enter__(self) -> FakeBitfinex:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._server is None:
-            raise RuntimeError("the fake server is not running; use it as a context manager")
-        return self._server.server_address[1]
-
-    @property
-    def base_url(self) -> str:
-        """``http://127.0.0.1:<port>``: the tap's ``base_url`` (paths start with ``/v2``)."""
-        return f"http://{self._host}:{self.port}"
+        self._init_server(host, port)
 
     # --- test controls --------------------------------------------------------------
 
@@ -653,3 +612,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(reply.body)
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve  # noqa: N815
+
+
+FakeBitfinex.handler_class = _Handler

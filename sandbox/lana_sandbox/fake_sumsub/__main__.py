@@ -13,11 +13,8 @@ switched from another process: ``POST /__fake__/fail`` with ``{"mode": ..., "end
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
-import signal
 import sys
-import threading
 from datetime import datetime
 
 from lana_sandbox.fake_bitfinex.clock import RunningClock, SystemClock
@@ -59,13 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         mode=args.mode,
         rate_limit=None if args.no_rate_limit else 300,
     )
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    with fake:
-        print(fake.base_url, flush=True)
-        with contextlib.suppress(KeyboardInterrupt):
-            stop.wait()
-    return 0
+    return fake.serve_until_stopped()
 
 
 if __name__ == "__main__":

@@ -53,10 +53,11 @@ import uuid
 from collections import deque
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import unquote, urlsplit
 
 from lana_sandbox.fake_bitfinex.clock import FakeClock
+from lana_sandbox.local_http import LocalHTTPServer
 
 from .applicants import ApplicantBook
 
@@ -157,7 +158,7 @@ class _Reply:
     reset: bool = False
 
 
-class FakeSumsub:
+class FakeSumsub(LocalHTTPServer):
     """A fake ``api.sumsub.com`` on 127.0.0.1; use as a context manager.
 
     Args:
@@ -170,6 +171,8 @@ class FakeSumsub:
         rate_limit / rate_window_seconds: the GET budget (300 per 5 s).
         retry_after: send ``Retry-After`` (seconds until the budget frees) on a budget 429.
     """
+
+    name = "fake-sumsub"
 
     REQUEST_LOG_LIMIT = 100_000
 
@@ -206,52 +209,13 @@ class FakeSumsub:
         self._hits: deque[float] = deque()
         self._correlation = itertools.count(1)
         self._lock = threading.RLock()
-        self._host, self._port = host, port
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._init_server(host, port)
 
     # --- lifecycle ------------------------------------------------------------------
 
-    def start(self) -> FakeSumsub:
-        if self._server is not None:
-            return self
-        handler = type("FakeSumsubHandler", (_Handler,), {"app": self})
-        self._server = ThreadingHTTPServer((self._host, self._port), handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name=f"fake-sumsub-{self._server.server_address[1]}",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
-
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            if self._thread is not None:
-                self._thread.join(timeout=5)
-            self._server = self._thread = None
+        super().stop()
         self.book.close()
-
-    def __enter__(self) -> FakeSumsub:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._server is None:
-            raise RuntimeError("the fake server is not running; use it as a context manager")
-        return self._server.server_address[1]
-
-    @property
-    def base_url(self) -> str:
-        """``http://127.0.0.1:<port>``: the client's base URL (paths start with /resources)."""
-        return f"http://{self._host}:{self.port}"
 
     # --- test controls --------------------------------------------------------------
 
@@ -573,3 +537,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(reply.body)
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve  # noqa: N815
+
+
+FakeSumsub.handler_class = _Handler
