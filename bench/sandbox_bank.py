@@ -104,7 +104,8 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"\n{args.customers:,} customers x {args.days} days (seed {args.seed}): "
             f"{summary.events:,} events, {total:,} rows in {wall:.0f} s "
-            f"({total / wall:,.0f} rows/s), peak RSS {peak_mb:.0f} MB, "
+            f"({total / wall:,.0f} rows/s), peak RSS {peak_mb:.0f} MB "
+            f"(writer process {children.ru_maxrss / 1024:.0f} MB), "
             f"database {size / 2**30:.2f} GiB"
         )
         pg_cpu = backends.seconds

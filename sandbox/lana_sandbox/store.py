@@ -276,7 +276,7 @@ class Store:
     with the bookkeeping.
     """
 
-    FLUSH_CHARS = 32_000_000  # about this much COPY text makes a batch
+    FLUSH_CHARS = 16_000_000  # about this much COPY text makes a batch
 
     def __init__(
         self,
@@ -544,7 +544,9 @@ class WriterError(RuntimeError):
 class WriterProcess:
     """Writes batches over its own connection in a child process, one at a time, while the
     simulator goes on with the next days: Python makes rows on one core, PostgreSQL parses
-    and stores them on the other, and the two never share a GIL."""
+    and stores them on the other, and the two never share a GIL. The process is spawned, so a
+    script that simulates must keep its top level behind `if __name__ == "__main__":` (as
+    every caller here does: the CLI, bench/, pytest)."""
 
     def __init__(self, dsn: str, entities: tuple[EntitySpec, ...] = ENTITIES):
         ctx = multiprocessing.get_context("spawn")
