@@ -18,7 +18,7 @@ test: setup
 	.venv/bin/pytest
 
 ui: setup
-	cd dagster && ../.venv/bin/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml
+	cd dagster && PATH=$(CURDIR)/.venv/bin:$$PATH dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml
 
 lint: setup
 	.venv/bin/ruff check .

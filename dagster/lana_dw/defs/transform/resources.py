@@ -14,6 +14,10 @@ dbt_project = DbtProject(
     target="duckdb",
 )
 
+# Under `dagster dev` (make ui) the manifest is rebuilt at load, so model edits show at once;
+# everywhere else it is the one `make setup` built (dbt parse), never built at import.
+dbt_project.prepare_if_dev()
+
 if not dbt_project.manifest_path.exists():
     raise dg.DagsterInvariantViolationError(
         f"dbt manifest missing at {dbt_project.manifest_path}: it is built at install time; "
