@@ -31,33 +31,45 @@
 {%- endmacro %}
 
 {#-
-    A month spine: one row `month_start` (DATE) per month from `start_column` to `end_column`
-    (both DATE month starts, columns of the one-row relation `bounds`). Empty if they are NULL.
+    A date spine: one row per `unit` ('day' or 'month') from `start_column` to `end_column`
+    (DATE columns of the one-row relation `bounds`), both included, in a DATE column named
+    `as_column`. Empty if they are NULL. Generated in the warehouse (no compile-time query, so
+    the BigQuery compile stays offline).
 -#}
-{% macro month_spine(bounds, start_column, end_column) -%}
-    {{ adapter.dispatch('month_spine', 'lana_dw')(bounds, start_column, end_column) }}
+{% macro date_spine(bounds, start_column, end_column, unit, as_column) -%}
+    {{ adapter.dispatch('date_spine', 'lana_dw')(bounds, start_column, end_column, unit, as_column) }}
 {%- endmacro %}
 
-{% macro duckdb__month_spine(bounds, start_column, end_column) -%}
+{% macro duckdb__date_spine(bounds, start_column, end_column, unit, as_column) -%}
     select cast(unnest(generate_series(
         cast({{ start_column }} as timestamp),
         cast({{ end_column }} as timestamp),
-        interval 1 month
-    )) as date) as month_start
+        interval 1 {{ unit }}
+    )) as date) as {{ as_column }}
     from {{ bounds }}
 {%- endmacro %}
 
-{% macro postgres__month_spine(bounds, start_column, end_column) -%}
+{% macro postgres__date_spine(bounds, start_column, end_column, unit, as_column) -%}
     select cast(generate_series(
         cast({{ start_column }} as timestamp),
         cast({{ end_column }} as timestamp),
-        interval '1 month'
-    ) as date) as month_start
+        interval '1 {{ unit }}'
+    ) as date) as {{ as_column }}
     from {{ bounds }}
 {%- endmacro %}
 
-{% macro bigquery__month_spine(bounds, start_column, end_column) -%}
-    select month_start
+{% macro bigquery__date_spine(bounds, start_column, end_column, unit, as_column) -%}
+    select {{ as_column }}
     from {{ bounds }}
-    cross join unnest(generate_date_array({{ start_column }}, {{ end_column }}, interval 1 month)) as month_start
+    cross join unnest(generate_date_array({{ start_column }}, {{ end_column }}, interval 1 {{ unit }})) as {{ as_column }}
+{%- endmacro %}
+
+{# One row `month_start` per month between two DATE month starts (see date_spine). #}
+{% macro month_spine(bounds, start_column, end_column) -%}
+    {{ lana_dw.date_spine(bounds, start_column, end_column, 'month', 'month_start') }}
+{%- endmacro %}
+
+{# One row `spine_date` per day between two DATEs (see date_spine). #}
+{% macro day_spine(bounds, start_column, end_column) -%}
+    {{ lana_dw.date_spine(bounds, start_column, end_column, 'day', 'spine_date') }}
 {%- endmacro %}
