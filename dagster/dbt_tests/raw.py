@@ -15,6 +15,7 @@ from pathlib import Path
 
 import psycopg
 import yaml
+from lana_sandbox.fake_sumsub.applicants import ApplicantBook
 from lana_sandbox.raw_copy import SDC_COLUMNS, copy_to_raw
 from psycopg import sql
 
@@ -112,9 +113,11 @@ def load_bitfinex(source_dsn: str, conn: psycopg.Connection) -> None:
                 )
 
 
-def load_sumsub(conn: psycopg.Connection) -> None:
+def load_sumsub(conn: psycopg.Connection, warehouse_dsn: str | None = None) -> None:
     """Sumsub tables from the webhooks in lana_raw.inbox_events: per customer the applicant
-    as of its latest webhook, and one selfie per applicant."""
+    as of its latest webhook, and one selfie per applicant. With `warehouse_dsn`, `content`
+    is the applicant the sandbox Sumsub server would answer (names, dob, documents,
+    questionnaire), as tap-sumsubapi lands it; else the webhook itself."""
     for table in source_tables("sumsub"):
         create_tap_table(conn, "sumsub", table)
     conn.execute(
@@ -143,6 +146,21 @@ def load_sumsub(conn: psycopg.Connection) -> None:
                   'SLV', 'jpeg', 1024, review_answer, false, fetched_at, '{}'
            from lana_raw.sumsub_applicants"""
     )
+    if warehouse_dsn is None:
+        return
+    conn.commit()
+    book = ApplicantBook(warehouse_dsn, table="lana_raw.inbox_events")
+    try:
+        customers = conn.execute("select customer_id from lana_raw.sumsub_applicants").fetchall()
+        for (customer_id,) in customers:
+            applicant = book.applicant(external_user_id=customer_id)
+            if applicant is not None:
+                conn.execute(
+                    "update lana_raw.sumsub_applicants set content = %s where customer_id = %s",
+                    (json.dumps(applicant), customer_id),
+                )
+    finally:
+        book.close()
 
 
 def load_raw(source_dsn: str, warehouse_dsn: str) -> None:
@@ -150,4 +168,4 @@ def load_raw(source_dsn: str, warehouse_dsn: str) -> None:
     with psycopg.connect(warehouse_dsn) as conn:
         copy_lana(source_dsn, conn)
         load_bitfinex(source_dsn, conn)
-        load_sumsub(conn)
+        load_sumsub(conn, warehouse_dsn)

@@ -1,0 +1,97 @@
+-- NRP-92 persona (ssf_ctri_persona.xsd): one row per customer with a KYC identity. Names split
+-- from Sumsub's first/last names (first word, then the rest), countries mapped from ISO alpha-3
+-- to SSF codes (seed npb4_17_31_country_codes). Codes the bank has no table for (giro, ocupación,
+-- distrito) are NULL rather than guessed. Text is never truncated: a value longer than the XSD
+-- allows fails the length tests.
+with
+
+customers as (
+    select * from {{ ref('stg_customers') }}
+),
+
+identities as (
+    select * from {{ ref('stg_sumsub__applicant_identities') }}
+),
+
+countries as (
+    select
+        iso_alpha_3,
+        ssf_code
+    from {{ ref('npb4_17_31_country_codes') }}
+    where is_iso_lookup
+),
+
+people as (
+    select
+        customers.customer_id,
+        customers.public_id,
+        customers.customer_type,
+        identities.applicant_type,
+        upper({{ lana_dw.report_text('identities.first_name') }}) as first_name,
+        upper({{ lana_dw.report_text('identities.middle_name') }}) as middle_name,
+        upper({{ lana_dw.report_text('identities.last_name') }}) as last_name,
+        {{ lana_dw.report_text('identities.company_name') }} as company_name,
+        identities.date_of_birth,
+        identities.gender,
+        coalesce(identities.residence_country_iso3, identities.country_iso3) as residence_iso3,
+        identities.nationality_iso3,
+        identities.id_doc_type,
+        {{ lana_dw.report_text('identities.id_doc_number') }} as id_doc_number,
+        {{ lana_dw.report_text('identities.tax_id') }} as tax_id
+    from customers
+    inner join identities
+        on customers.customer_id = identities.customer_id
+),
+
+names as (
+    select
+        people.*,
+        {{ lana_dw.split_first_word('first_name') }} as first_given_name,
+        coalesce(middle_name, {{ lana_dw.split_rest_words('first_name') }}) as other_given_names,
+        {{ lana_dw.split_first_word('last_name') }} as first_surname,
+        {{ lana_dw.split_rest_words('last_name') }} as other_surnames,
+        lower(customer_type) = 'individual' as is_natural_person
+    from people
+)
+
+select
+    names.public_id as numero_documento,
+    'U' as tipo_identificador,
+    case when names.is_natural_person then names.first_surname end as primer_apellido,
+    case when names.is_natural_person then names.other_surnames end as segundo_apellido,
+    cast(null as {{ lana_dw.type_string() }}) as apellido_casada,
+    case when names.is_natural_person then names.first_given_name end as primer_nombre,
+    case when names.is_natural_person then names.other_given_names end as segundo_nombre,
+    case when not names.is_natural_person then names.company_name end as nombre_sociedad,
+    case when names.is_natural_person then '1' else '2' end as tipo_persona,
+    cast(null as {{ lana_dw.type_string() }}) as tipo_relacion,
+    case
+        when names.residence_iso3 = 'SLV' then 'R'
+        when names.residence_iso3 is not null then 'N'
+    end as residente,
+    cast(null as {{ lana_dw.type_string() }}) as giro_persona,
+    cast(null as {{ lana_dw.type_string() }}) as tamano_empresa,
+    cast(null as {{ lana_dw.type_string() }}) as tipo_empresa,
+    {{ lana_dw.format_decimal('0', 2) }} as reserva,
+    cast(null as {{ lana_dw.type_string() }}) as categoria_riesgo,
+    names.public_id as numero_cliente,
+    case when names.id_doc_type in ('PASSPORT', 'ID_CARD', 'DRIVERS') then names.id_doc_number end as id_alterno,
+    case names.id_doc_type
+        when 'PASSPORT' then 'PS'
+        when 'ID_CARD' then 'CI'
+        when 'DRIVERS' then 'LI'
+    end as tipo_id_alterno,
+    {{ lana_dw.format_date('names.date_of_birth', 'YYYY-MM-DD') }} as fecha_nacimiento,
+    residence.ssf_code as pais_residencia,
+    cast(null as {{ lana_dw.type_string() }}) as riesgo_consolidado,
+    case when names.is_natural_person and names.gender in ('M', 'F') then names.gender end as sexo_persona,
+    cast(null as {{ lana_dw.type_string() }}) as {{ adapter.quote('ocupación') }},
+    case when names.residence_iso3 <> 'SLV' then names.tax_id end as id_pais_origen,
+    nationality.ssf_code as nacionalidad,
+    cast(null as {{ lana_dw.type_string() }}) as distrito_residencia,
+    cast(null as {{ lana_dw.type_string() }}) as documento_anterior
+from names
+left join countries as residence
+    on names.residence_iso3 = residence.iso_alpha_3
+left join countries as nationality
+    on names.nationality_iso3 = nationality.iso_alpha_3
