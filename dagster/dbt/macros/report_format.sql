@@ -94,3 +94,32 @@
 {% macro split_rest_words(expr) -%}
     nullif(trim(substr({{ expr }}, length({{ dbt.split_part(expr, "' '", 1) }}) + 2)), '')
 {%- endmacro %}
+
+{#- a value as a JSON string literal ("..." with JSON escapes), NULL as null -#}
+{% macro json_string(expr) -%}
+    coalesce({{ adapter.dispatch('json_string', 'lana_dw')(expr) }}, 'null')
+{%- endmacro %}
+
+{% macro duckdb__json_string(expr) -%}
+    cast(to_json(cast({{ expr }} as varchar)) as varchar)
+{%- endmacro %}
+
+{% macro postgres__json_string(expr) -%}
+    cast(to_json(cast({{ expr }} as text)) as text)
+{%- endmacro %}
+
+{% macro bigquery__json_string(expr) -%}
+    to_json_string(cast({{ expr }} as string))
+{%- endmacro %}
+
+{#-
+    A compact JSON object as text, keys in the given order, the same bytes on every warehouse:
+    json_object_text([('direccionAgencia', 'addr.full_address'), ...]) -> {"direccionAgencia":"..."}
+-#}
+{% macro json_object_text(pairs) -%}
+    {%- set parts = [] -%}
+    {%- for key, expr in pairs -%}
+        {%- do parts.append("'" ~ ('' if loop.first else ',') ~ '"' ~ key ~ '":' ~ "' || " ~ lana_dw.json_string(expr)) -%}
+    {%- endfor -%}
+    ('{' || {{ parts | join(' || ') }} || '}')
+{%- endmacro %}
