@@ -40,3 +40,41 @@
     {#- NUMERIC has 9 decimals: exact for cents and satoshis. -#}
     cast(cast({{ column }} as numeric) / {{ units_per_major }} as numeric)
 {%- endmacro %}
+
+{#-
+    Exact integer arithmetic on minor units (cents, sats) whose products exceed BIGINT:
+    `wide_integer()` is a type for them (HUGEINT on DuckDB, NUMERIC(38,0) / NUMERIC elsewhere)
+    and `integer_div(a, b)` the floor of a / b for non-negative a and positive b, exact (no
+    float: DuckDB's `/` on decimals returns DOUBLE).
+-#}
+{% macro wide_integer() -%}
+    {{ return(adapter.dispatch('wide_integer', 'lana_dw')()) }}
+{%- endmacro %}
+
+{% macro default__wide_integer() -%}
+    {{ return('numeric(38, 0)') }}
+{%- endmacro %}
+
+{% macro duckdb__wide_integer() -%}
+    {{ return('hugeint') }}
+{%- endmacro %}
+
+{% macro bigquery__wide_integer() -%}
+    {{ return('numeric') }}
+{%- endmacro %}
+
+{% macro integer_div(numerator, denominator) -%}
+    {{ adapter.dispatch('integer_div', 'lana_dw')(numerator, denominator) }}
+{%- endmacro %}
+
+{% macro default__integer_div(numerator, denominator) -%}
+    div(cast({{ numerator }} as numeric(38, 0)), cast({{ denominator }} as numeric(38, 0)))
+{%- endmacro %}
+
+{% macro duckdb__integer_div(numerator, denominator) -%}
+    (cast({{ numerator }} as hugeint) // cast({{ denominator }} as hugeint))
+{%- endmacro %}
+
+{% macro bigquery__integer_div(numerator, denominator) -%}
+    div(cast({{ numerator }} as numeric), cast({{ denominator }} as numeric))
+{%- endmacro %}

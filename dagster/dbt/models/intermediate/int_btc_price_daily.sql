@@ -1,8 +1,9 @@
 -- BTC/USD per UTC day, gap-free from the first to the last day with a Bitfinex price: the close
 -- of the day's 1D candle, else the close of its last intraday candle, else the last ticker price
--- of the day, else the previous day's price carried forward (price_source says which).
--- The simulator's own price (lana_sandbox.btc_price) is not loaded into the warehouse, so there
--- is no simulator fallback here (see the YAML).
+-- of the day, else the last price Lana itself recorded that day on a facility's collateralization
+-- (initialized / collateralization_state_changed events), else the previous day's price carried
+-- forward (price_source says which). Lana's recorded price makes the series start with the
+-- bank's first facility even when Bitfinex history is short.
 with
 
 candles as (
@@ -27,10 +28,25 @@ ticker as (
     where symbol = 'tBTCUSD'
 ),
 
+-- the price Lana used when it (re)collateralized a facility
+lana_recorded as (
+    select
+        modified_date as price_date,
+        -- typed like Bitfinex prices (8 decimals) so the union keeps one exact type
+        cast(btc_price_usd as {{ lana_dw.type_btc() }}) as price_usd,
+        'lana_facility_collateralization' as price_source,
+        4 as source_rank,
+        modified_at as observed_at
+    from {{ ref('stg_lana__credit_facility_history') }}
+    where is_price_recorded
+),
+
 observations as (
     select * from candles
     union all
     select * from ticker
+    union all
+    select * from lana_recorded
 ),
 
 ranked as (
