@@ -1,0 +1,55 @@
+"""Shared by the dbt tests: one PostgreSQL warehouse built with `dbt build` per session
+(test_portability checks the build, test_reports the regulator reports on it)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+import pytest
+from lana_sandbox.simulate import simulate
+from psycopg import conninfo
+
+from .raw import DBT_PROJECT, REPO, load_raw
+
+DBT = str(REPO / ".venv" / "bin" / "dbt")
+
+
+@pytest.fixture(scope="session")
+def postgres_build(make_db, tmp_path_factory):
+    """A simulated bank, its lana_raw on a fresh warehouse database, `dbt build` on it."""
+    source = make_db()
+    simulate(source, customers=50, days=90, seed=7)
+    warehouse = make_db()
+    load_raw(source, warehouse)
+    info = conninfo.conninfo_to_dict(warehouse)
+    env = {
+        "LANA_DW_PG_HOST": str(info.get("host") or "127.0.0.1"),
+        "LANA_DW_PG_PORT": str(info.get("port") or "5432"),
+        "LANA_DW_PG_USER": str(info.get("user") or "postgres"),
+        "LANA_DW_PG_PASSWORD": str(info.get("password") or ""),
+        "LANA_DW_PG_DATABASE": str(info["dbname"]),
+    }
+    # dbt's own login (access/) would win over LANA_DW_PG_USER: not here.
+    env_clean = {k: v for k, v in os.environ.items() if not k.startswith("LANA_DW_DBT_")}
+    tmp = tmp_path_factory.mktemp("dbt_postgres")
+    result = subprocess.run(
+        [
+            DBT,
+            "build",
+            "--profiles-dir",
+            ".",
+            "--target",
+            "postgres",
+            "--target-path",
+            str(tmp / "target"),
+            "--log-path",
+            str(tmp / "logs"),
+        ],
+        cwd=DBT_PROJECT,
+        env={**env_clean, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **env},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    return warehouse, tmp, result

@@ -1,0 +1,294 @@
+"""The regulator reports on the PostgreSQL build (conftest.postgres_build): each XML-bound report
+written as its XSD's document and validated against the XSD, and the numbers checked against
+the bank's own rows in lana_raw with SQL written independently of the dbt models.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import conninfo
+
+from .conftest import DBT
+from .raw import DBT_PROJECT, REPO
+from .xsd_check import Schema
+
+XSD_DIR = REPO.parent / "shared" / "xsd"
+XML_REPORTS = {
+    "report_nrp_91_01_saldo_cuenta": "ssf_cebi_saldo_cuenta.xsd",
+    "report_nrp_92_01_persona": "ssf_ctri_persona.xsd",
+    "report_nrp_92_02_referencia": "ssf_ctri_referencia.xsd",
+    "report_nrp_92_03_referencia_garantia": "ssf_ctri_referencia_garantia.xsd",
+    "report_nrp_92_16_garantia_criptomonedas": "ssf_ctri_garantia_criptomonedas.xsd",
+}
+# the ledger's last effective date: the default as-of date of every report
+AS_OF = "(select max(effective::date) from lana_raw.cala_cumulative_effective_balances)"
+LATEST = "(select distinct on (id) * from lana_raw.{} order by id, version desc)"
+
+
+def cents(value) -> Decimal:
+    return Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+@pytest.fixture(scope="module")
+def warehouse(postgres_build) -> str:
+    dsn, _, result = postgres_build
+    assert result.returncode == 0, result.stdout[-4000:]
+    return dsn
+
+
+def fetch(dsn: str, query: str) -> tuple[list[str], list[tuple]]:
+    with psycopg.connect(dsn) as conn:
+        cursor = conn.execute(query)
+        return [c.name for c in cursor.description], cursor.fetchall()
+
+
+def report(dsn: str, model: str) -> list[dict]:
+    names, rows = fetch(dsn, f"select * from dbt_lana_reports.{model}")
+    return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+def scalar(dsn: str, query: str):
+    return fetch(dsn, query)[1][0][0]
+
+
+@pytest.mark.parametrize("model", sorted(XML_REPORTS))
+def test_report_is_valid_against_its_xsd(warehouse, model):
+    """Rows as the file's XML elements (escaped by the writer, NULL as xsi:nil), then the
+    serialized document validated against the XSD: names, required elements, types, facets."""
+    schema = Schema(XSD_DIR / XML_REPORTS[model])
+    names, rows = fetch(warehouse, f"select * from dbt_lana_reports.{model}")
+    assert rows, f"{model} is empty: nothing was checked"
+    assert set(names) == set(schema.columns), "columns differ from the XSD's elements"
+    assert all(isinstance(v, str) for row in rows for v in row if v is not None)
+    errors = schema.validate(schema.document(names, rows))
+    assert errors == [], errors[:20]
+
+
+@pytest.mark.parametrize("model", sorted(XML_REPORTS))
+def test_report_decimals_have_exactly_their_places(warehouse, model):
+    """Stricter than the XSD: every decimal is printed with exactly fractionDigits places."""
+    schema = Schema(XSD_DIR / XML_REPORTS[model])
+    for row in report(warehouse, model):
+        for name, column in schema.columns.items():
+            value = row[name]
+            if column.type.base == "decimal" and value is not None:
+                places = int(column.type.facets["fractionDigits"])
+                whole, _, fraction = value.partition(".")
+                assert len(fraction) == places and whole.lstrip("-").isdigit(), (name, value)
+
+
+def test_the_checker_catches_what_the_xsd_forbids():
+    """Not vacuous: a too-long code, a third decimal place, a nil required element, a bad
+    enumeration value and a bad date are each reported; text with & < > round-trips."""
+    schema = Schema(XSD_DIR / "ssf_ctri_referencia_garantia.xsd")
+    names = list(schema.columns)
+    good = {
+        "num_referencia": "1001",
+        "cod_cartera": "01",
+        "cod_activo": "PD",
+        "identificacion_garantia": "A&B <1>",
+        "tipo_garantia": "PC",
+        "valor_garantia_proporcional": "1234.50",
+    }
+    assert schema.validate(schema.document(names, [tuple(good[n] for n in names)])) == []
+    for column, bad in [
+        ("num_referencia", "1" * 21),
+        ("valor_garantia_proporcional", "1.234"),
+        ("cod_cartera", None),
+        ("tipo_garantia", "XX"),
+    ]:
+        row = tuple(bad if n == column else good[n] for n in names)
+        assert schema.validate(schema.document(names, [row])), (column, bad)
+    dated = Schema(XSD_DIR / "ssf_ctri_persona.xsd").columns["fecha_nacimiento"].type
+    assert (
+        dated.errors("1990-02-30") and dated.errors("19900201") and not dated.errors("1990-02-01")
+    )
+    # the samples of the older NRP-41 layout, against their own schema
+    samples = XSD_DIR / "samples"
+    persona = Schema(samples / "persona.xsd")
+    assert persona.validate((samples / "persona.xml").read_bytes()) == []
+    assert persona.validate((samples / "persona-bad.xml").read_bytes()) != []
+
+
+def test_saldo_cuenta_names_are_not_mangled(warehouse):
+    """A chart name with '&' stays as is in the model (the XML writer escapes it)."""
+    names = [r["nom_cuenta"] for r in report(warehouse, "report_nrp_91_01_saldo_cuenta")]
+    assert "DISBURSEMENTS & REIMBURSEMENTS" in names
+
+
+def test_saldo_cuenta_balances_the_books(warehouse):
+    """Debit positive, credit negative: the top-level codes sum to zero."""
+    rows = report(warehouse, "report_nrp_91_01_saldo_cuenta")
+    top = sum(Decimal(r["valor"]) for r in rows if len(r["id_codigo_cuenta"]) == 1)
+    assert top == 0
+    assert any(Decimal(r["valor"]) != 0 for r in rows)
+
+
+def test_one_referencia_per_non_matured_settled_disbursal(warehouse):
+    expected = scalar(
+        warehouse,
+        f"""select count(*)
+            from {LATEST.format("core_disbursal_events_rollup")} d
+            join {LATEST.format("core_credit_facility_events_rollup")} f on f.id = d.facility_id
+            where d.is_settled and d.effective::date <= {AS_OF}
+              and (f.maturity_date at time zone 'UTC')::date > {AS_OF}""",
+    )
+    assert expected > 0
+    expected_ids = {
+        r[0]
+        for r in fetch(
+            warehouse,
+            f"""select p.id from {LATEST.format("core_disbursal_events_rollup")} d
+                join {LATEST.format("core_credit_facility_events_rollup")} f on f.id = d.facility_id
+                join lana_raw.core_public_ids p on p.target_id = d.id
+                where d.is_settled and d.effective::date <= {AS_OF}
+                  and (f.maturity_date at time zone 'UTC')::date > {AS_OF}""",
+        )[1]
+    }
+    for model in (
+        "report_nrp_92_02_referencia",
+        "report_nrp_92_03_referencia_garantia",
+        "report_nrp_92_16_garantia_criptomonedas",
+    ):
+        ids = [r["num_referencia"] for r in report(warehouse, model)]
+        assert len(ids) == expected and set(ids) == expected_ids, model
+    # each referencia's amount is its disbursal's, in cents
+    amounts = dict(
+        fetch(
+            warehouse,
+            f"""select p.id, d.amount from {LATEST.format("core_disbursal_events_rollup")} d
+                join lana_raw.core_public_ids p on p.target_id = d.id""",
+        )[1]
+    )
+    for row in report(warehouse, "report_nrp_92_02_referencia"):
+        assert Decimal(row["monto_referencia"]) * 100 == amounts[row["num_referencia"]]
+        assert Decimal(row["reserva_referencia"]) >= 0
+
+
+def test_persona_covers_every_debtor(warehouse):
+    people = {r["numero_documento"] for r in report(warehouse, "report_nrp_92_01_persona")}
+    debtors = {r["documento_deudor"] for r in report(warehouse, "report_nrp_92_02_referencia")}
+    assert debtors and debtors <= people
+
+
+def _movements_at_least(dsn: str, min_cents: int) -> list[tuple[str, int]]:
+    return fetch(
+        dsn,
+        f"""select p.id, m.amount from (
+                select id, amount from {LATEST.format("core_deposit_events_rollup")} d
+                where status = 'Confirmed' and amount >= {min_cents}
+                union all
+                select id, amount from {LATEST.format("core_withdrawal_events_rollup")} w
+                where status = 'Confirmed' and amount >= {min_cents}
+            ) m join lana_raw.core_public_ids p on p.target_id = m.id""",
+    )[1]
+
+
+def _run_uif(dsn: str, tmp_path: Path, threshold: str) -> None:
+    info = conninfo.conninfo_to_dict(dsn)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LANA_DW_DBT_")}
+    env.update(
+        LANA_DW_PG_HOST=str(info.get("host") or "127.0.0.1"),
+        LANA_DW_PG_PORT=str(info.get("port") or "5432"),
+        LANA_DW_PG_USER=str(info.get("user") or "postgres"),
+        LANA_DW_PG_PASSWORD=str(info.get("password") or ""),
+        LANA_DW_PG_DATABASE=str(info["dbname"]),
+        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+    )
+    result = subprocess.run(
+        [
+            DBT,
+            "build",
+            "--select",
+            "report_uif_07_diario_otros_medios_electronicos",
+            "--vars",
+            json.dumps({"uif_07_threshold_usd": threshold}),
+            "--profiles-dir",
+            ".",
+            "--target",
+            "postgres",
+            "--target-path",
+            str(tmp_path / "target"),
+            "--log-path",
+            str(tmp_path / "logs"),
+        ],
+        cwd=DBT_PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-4000:]
+
+
+def test_uif_rows_are_the_confirmed_movements_over_the_threshold(warehouse, tmp_path):
+    """At the default USD 25,000 and, so that rows exist in a small bank, at USD 5,000."""
+    model = "report_uif_07_diario_otros_medios_electronicos"
+    expected = _movements_at_least(warehouse, 2_500_000)
+    assert len(report(warehouse, model)) == len(expected)
+    try:
+        _run_uif(warehouse, tmp_path, "5000.00")
+        expected = dict(_movements_at_least(warehouse, 500_000))
+        rows = report(warehouse, model)
+        assert expected and len(rows) == len(expected)
+        for row in rows:
+            amount = Decimal(expected[row["numeroregistrobancario"]]) / 100
+            assert Decimal(row["valorotrosmedioselectronicospo"]) == amount
+            assert (row["numerocuentapo"] is None) != (row["numeroproductopb"] is None)
+            assert json.loads(row["estacionservicio"]) == {
+                "direccionAgencia": "Avenida Barcelona 1, CP1101, San Salvador, El Salvador",
+                "idDepartamento": "06",
+                "idMunicipio": "0614",
+            }
+            assert len(row["fechatransaccion"]) == 19
+    finally:
+        _run_uif(warehouse, tmp_path, "25000.00")
+
+
+def test_nrp_28_reserve_is_balance_times_coefficient(warehouse):
+    """Deposit balances straight from the ledger (latest balance history of every deposit
+    account's Cala accounts), times 0.18 (current accounts), per row and in total."""
+    ledger = f"""
+        select coalesce(sum((b."values" -> 'settled' ->> 'cr_balance')::numeric
+                          - (b."values" -> 'settled' ->> 'dr_balance')::numeric), 0)
+        from (select distinct on (account_id, currency) * from lana_raw.cala_balance_history
+              order by account_id, currency, version desc) b
+        where b.currency = 'USD' and b.account_id in (
+            select (account_ids ->> '{{key}}')::uuid
+            from {LATEST.format("core_deposit_account_events_rollup")} a)"""
+    current = scalar(warehouse, ledger.replace("{key}", "deposit_account_id"))
+    frozen = scalar(warehouse, ledger.replace("{key}", "frozen_deposit_account_id"))
+    rows = {
+        r["codigo_cuenta"]: r for r in report(warehouse, "report_nrp_28_01_reserva_de_liquidez")
+    }
+    assert current > 0
+    assert Decimal(rows["211001"]["saldo"]) == current
+    assert Decimal(rows["211406"]["saldo"]) == frozen
+    total = Decimal(0)
+    for code, row in rows.items():
+        if code == "TOTAL":
+            continue
+        reserve = cents(Decimal(row["saldo"]) * Decimal(row["coeficiente"]))
+        assert Decimal(row["reserva_requerida"]) == reserve, code
+        total += reserve
+    assert Decimal(rows["211001"]["reserva_requerida"]) == cents(current * Decimal("0.18"))
+    assert Decimal(rows["TOTAL"]["reserva_requerida"]) == total > 0
+
+
+def test_nrsf_03_insures_deposits_up_to_the_limit(warehouse):
+    clients = report(warehouse, "report_nrsf_03_01_cliente")
+    accounts = report(warehouse, "report_nrsf_03_02_depositos")
+    assert clients and accounts
+    insured = [Decimal(c["Saldo garantizado"]) for c in clients]
+    assert max(insured) <= Decimal("10289.00") and min(insured) >= 0
+    total_deposits = sum(Decimal(a["Saldo total"]) for a in accounts)
+    assert 0 < sum(insured) <= total_deposits
+    assert len({a["Número de cuenta"] for a in accounts}) == len(accounts)
+    assert all(len(a["Fecha de apertura"]) == 8 for a in accounts)
