@@ -19,7 +19,7 @@ balance_day as (
         max(daily.balance_date) as balance_date
     from as_of
     left join daily
-        on daily.balance_date <= as_of.as_of_date
+        on as_of.as_of_date >= daily.balance_date
     group by as_of.as_of_date
 ),
 

@@ -29,7 +29,8 @@ figures as (
     from loans
 )
 
+-- every column of int_loan_portfolio passes through: the reports pick what they need
 select
-    figures.*,
+    figures.*,  -- noqa: AM04
     round(figures.net_risk_usd * figures.reserve_pct / 100, 2) as reserve_usd
 from figures

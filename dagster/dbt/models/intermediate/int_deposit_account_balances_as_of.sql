@@ -18,7 +18,7 @@ balance_day as (
         max(daily.balance_date) as balance_date
     from as_of
     left join daily
-        on daily.balance_date <= as_of.as_of_date
+        on as_of.as_of_date >= daily.balance_date
     group by as_of.as_of_date
 ),
 
@@ -27,9 +27,19 @@ accounts as (
 ),
 
 ledger_accounts as (
-    select deposit_account_id, ledger_account_id as account_id, false as is_frozen_account from accounts
+    select
+        deposit_account_id,
+        ledger_account_id as account_id,
+        false as is_frozen_account
+    from accounts
+
     union all
-    select deposit_account_id, frozen_ledger_account_id as account_id, true as is_frozen_account from accounts
+
+    select
+        deposit_account_id,
+        frozen_ledger_account_id as account_id,
+        true as is_frozen_account
+    from accounts
     where frozen_ledger_account_id is not null
 ),
 
@@ -37,8 +47,13 @@ balances as (
     select
         ledger_accounts.deposit_account_id,
         sum(daily.settled_cr_balance - daily.settled_dr_balance) as balance_usd,
-        sum(case when ledger_accounts.is_frozen_account then daily.settled_cr_balance - daily.settled_dr_balance else 0 end)
-            as frozen_balance_usd,
+        sum(
+            case
+                when ledger_accounts.is_frozen_account
+                    then daily.settled_cr_balance - daily.settled_dr_balance
+                else 0
+            end
+        ) as frozen_balance_usd,
         max(daily.last_effective_date) as last_transaction_date
     from ledger_accounts
     inner join daily

@@ -9,15 +9,18 @@ balances as (
     select * from {{ ref('int_chart_balances_as_of') }}
 ),
 
+-- the BTC price of the as-of date: the latest day on or before it
+latest_price_day as (
+    select max(price_date) as price_date
+    from {{ ref('int_btc_price_daily') }}
+    where price_date <= {{ lana_dw.as_of_date() }}
+),
+
 price as (
     select prices.btc_price_usd
     from {{ ref('int_btc_price_daily') }} as prices
-    inner join (
-        select max(price_date) as price_date
-        from {{ ref('int_btc_price_daily') }}
-        where price_date <= {{ lana_dw.as_of_date() }}
-    ) as latest
-        on prices.price_date = latest.price_date
+    inner join latest_price_day
+        on prices.price_date = latest_price_day.price_date
 ),
 
 valued as (

@@ -62,11 +62,11 @@ people as (
 names as (
     select
         people.*,
-        {{ lana_dw.split_first_word('first_name') }} as first_given_name,
-        coalesce(middle_name, {{ lana_dw.split_rest_words('first_name') }}) as other_given_names,
-        {{ lana_dw.split_first_word('last_name') }} as first_surname,
-        {{ lana_dw.split_rest_words('last_name') }} as other_surnames,
-        lower(customer_type) = 'individual' as is_natural_person
+        {{ lana_dw.split_first_word('people.first_name') }} as first_given_name,
+        coalesce(people.middle_name, {{ lana_dw.split_rest_words('people.first_name') }}) as other_given_names,
+        {{ lana_dw.split_first_word('people.last_name') }} as first_surname,
+        {{ lana_dw.split_rest_words('people.last_name') }} as other_surnames,
+        lower(people.customer_type) = 'individual' as is_natural_person
     from people
 )
 

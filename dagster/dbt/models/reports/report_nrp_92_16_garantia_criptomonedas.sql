@@ -22,7 +22,7 @@ disbursal_prices as (
         max(prices.price_date) as price_date
     from loans
     inner join prices
-        on prices.price_date <= loans.disbursal_date
+        on loans.disbursal_date >= prices.price_date
     group by loans.disbursal_id
 )
 

@@ -24,7 +24,9 @@ identities as (
 ),
 
 countries as (
-    select iso_alpha_3, ssf_code
+    select
+        iso_alpha_3,
+        ssf_code
     from {{ ref('npb4_17_31_country_codes') }}
     where is_iso_lookup
 ),
@@ -67,12 +69,17 @@ people as (
 
 select
     cast(people.public_id as {{ lana_dw.type_string() }}) as {{ q('NIU') }},
-    case when people.is_natural_person then {{ lana_dw.split_first_word('people.first_name') }} end as {{ q('Primer Nombre') }},
-    case when people.is_natural_person then coalesce(people.middle_name, {{ lana_dw.split_rest_words('people.first_name') }}) end
-        as {{ q('Segundo Nombre') }},
+    case when people.is_natural_person then {{ lana_dw.split_first_word('people.first_name') }} end
+        as {{ q('Primer Nombre') }},
+    case
+        when people.is_natural_person
+            then coalesce(people.middle_name, {{ lana_dw.split_rest_words('people.first_name') }})
+    end as {{ q('Segundo Nombre') }},
     {{ null_string }} as {{ q('Tercer Nombre') }},
-    case when people.is_natural_person then {{ lana_dw.split_first_word('people.last_name') }} end as {{ q('Primer Apellido') }},
-    case when people.is_natural_person then {{ lana_dw.split_rest_words('people.last_name') }} end as {{ q('Segundo Apellido') }},
+    case when people.is_natural_person then {{ lana_dw.split_first_word('people.last_name') }} end
+        as {{ q('Primer Apellido') }},
+    case when people.is_natural_person then {{ lana_dw.split_rest_words('people.last_name') }} end
+        as {{ q('Segundo Apellido') }},
     {{ null_string }} as {{ q('Apellido de casada') }},
     case when not people.is_natural_person then people.company_name end as {{ q('Razón social') }},
     case when people.is_natural_person then '1' else '2' end as {{ q('Tipo de persona') }},

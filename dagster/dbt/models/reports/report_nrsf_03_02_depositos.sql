@@ -46,7 +46,8 @@ select
     {{ zero }} as {{ q('Saldo de intereses') }},
     {{ lana_dw.format_decimal('balance_usd', 2) }} as {{ q('Saldo total') }},
     {{ null_string }} as {{ q('Estado') }},
-    substr(replace(upper(cast(deposit_account_id as {{ lana_dw.type_string() }})), '-', ''), 1, 20) as {{ q('Número de cuenta') }},
+    substr(replace(upper(cast(deposit_account_id as {{ lana_dw.type_string() }})), '-', ''), 1, 20)
+        as {{ q('Número de cuenta') }},
     {{ lana_dw.format_date(dbt.last_day('as_of_date', 'month'), 'YYYYMMDD') }} as {{ q('Día de corte') }},
     {{ lana_dw.format_decimal('balance_usd', 2) }} as {{ q('Saldo de capital') }}
 from accounts
