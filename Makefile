@@ -6,7 +6,7 @@ export MELTANO_SEND_ANONYMOUS_USAGE_STATS := false
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 
-.PHONY: setup demo test ui lint bench
+.PHONY: setup demo test ui lint bench docs
 
 setup:
 	scripts/setup
@@ -28,3 +28,10 @@ lint: setup
 
 bench: setup
 	.venv/bin/python bench/sandbox_bank.py
+
+# dbt docs of the DuckDB warehouse at $LANA_DUCKDB_PATH (default warehouse/lana.duckdb, which
+# `make demo` fills): generate (manifest + catalog.json of the relations that exist), then serve
+# on http://127.0.0.1:8080 until interrupted.
+docs: setup
+	cd dagster/dbt && ../../.venv/bin/dbt docs generate --profiles-dir . --target duckdb
+	cd dagster/dbt && ../../.venv/bin/dbt docs serve --profiles-dir . --target duckdb --host 127.0.0.1 --port 8080 --no-browser

@@ -15,6 +15,18 @@ from .raw import DBT_PROJECT, REPO, load_raw
 DBT = str(REPO / ".venv" / "bin" / "dbt")
 
 
+def postgres_env(warehouse: str) -> dict[str, str]:
+    """The postgres target's environment for the database at `warehouse`."""
+    info = conninfo.conninfo_to_dict(warehouse)
+    return {
+        "LANA_DW_PG_HOST": str(info.get("host") or "127.0.0.1"),
+        "LANA_DW_PG_PORT": str(info.get("port") or "5432"),
+        "LANA_DW_PG_USER": str(info.get("user") or "postgres"),
+        "LANA_DW_PG_PASSWORD": str(info.get("password") or ""),
+        "LANA_DW_PG_DATABASE": str(info["dbname"]),
+    }
+
+
 @pytest.fixture(scope="session")
 def postgres_build(make_db, tmp_path_factory):
     """A simulated bank, its lana_raw on a fresh warehouse database, `dbt build` on it."""
@@ -22,14 +34,7 @@ def postgres_build(make_db, tmp_path_factory):
     simulate(source, customers=50, days=90, seed=7)
     warehouse = make_db()
     load_raw(source, warehouse)
-    info = conninfo.conninfo_to_dict(warehouse)
-    env = {
-        "LANA_DW_PG_HOST": str(info.get("host") or "127.0.0.1"),
-        "LANA_DW_PG_PORT": str(info.get("port") or "5432"),
-        "LANA_DW_PG_USER": str(info.get("user") or "postgres"),
-        "LANA_DW_PG_PASSWORD": str(info.get("password") or ""),
-        "LANA_DW_PG_DATABASE": str(info["dbname"]),
-    }
+    env = postgres_env(warehouse)
     # dbt's own login (access/) would win over LANA_DW_PG_USER: not here.
     env_clean = {k: v for k, v in os.environ.items() if not k.startswith("LANA_DW_DBT_")}
     tmp = tmp_path_factory.mktemp("dbt_postgres")

@@ -17,6 +17,7 @@ import pytest
 import sqlglot
 from sqlglot.errors import ParseError
 
+from .conftest import postgres_env
 from .raw import DBT_PROJECT, REPO
 
 DBT = str(REPO / ".venv" / "bin" / "dbt")
@@ -93,6 +94,41 @@ def test_postgres_models_hold_the_bank(postgres_build):
         assert one(
             "select pg_typeof(close_usd)::text from dbt_lana.stg_bitfinex__candles limit 1"
         ) == ("numeric",)
+
+
+def test_dbt_docs_generate_writes_the_catalog(postgres_build, tmp_path):
+    """`dbt docs generate` (what `make docs` runs before serving) succeeds on the built
+    warehouse and its catalog.json describes the marts' columns."""
+    warehouse, _, result = postgres_build
+    assert result.returncode == 0
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LANA_DW_DBT_")}
+    docs = subprocess.run(
+        [
+            DBT,
+            "docs",
+            "generate",
+            "--profiles-dir",
+            ".",
+            "--target",
+            "postgres",
+            "--target-path",
+            str(tmp_path / "target"),
+            "--log-path",
+            str(tmp_path / "logs"),
+        ],
+        cwd=DBT_PROJECT,
+        env={**env, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **postgres_env(warehouse)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert docs.returncode == 0, docs.stdout[-4000:] + docs.stderr[-2000:]
+    catalog = json.loads((tmp_path / "target" / "catalog.json").read_text())
+    assert not catalog.get("errors")
+    nodes = catalog["nodes"]
+    assert "model.lana_dw.fct_loan_portfolio" in nodes
+    assert "cvl_pct" in nodes["model.lana_dw.fct_loan_portfolio"]["columns"]
+    assert (tmp_path / "target" / "index.html").exists()
 
 
 def _compile_bigquery(tmp: Path) -> Path:

@@ -24,3 +24,18 @@
     {%- endif -%}
     {{ return(violations | join(' or ') if violations else '1 = 0') }}
 {%- endmacro %}
+
+{#-
+    The statement section of a chart code (dotted text such as '11.02.0202'), from its first
+    character and var `chart_sections` (asset, liability, equity, revenue, cost_of_revenue,
+    expenses); 'off_balance_sheet' for other top-level codes, NULL for a NULL code.
+-#}
+{% macro chart_section(code) -%}
+    case
+        when {{ code }} is null then null
+        {%- for top_code, section in var('chart_sections').items() %}
+        when substr({{ code }}, 1, 1) = '{{ top_code }}' then '{{ section }}'
+        {%- endfor %}
+        else 'off_balance_sheet'
+    end
+{%- endmacro %}

@@ -6,7 +6,7 @@ facilities as (
         'public_id', 'customer_id', 'customer_type', 'pending_credit_facility_id', 'collateral_id',
         'disbursal_credit_account_id', 'amount', 'collateral', 'price', 'collateralization_state',
         'collateralization_ratio', 'outstanding', 'terms', 'activated_at', 'maturity_date',
-        'is_matured', 'is_completed'
+        'is_matured', 'is_completed', 'account_ids'
     ], event_times={'matured_at': 'matured', 'completed_at': 'completed'}) }}
 )
 
@@ -44,6 +44,10 @@ select
     {{ lana_dw.json_number('facilities.terms', 'margin_call_cvl.Finite') }} as margin_call_cvl_pct,
     {{ lana_dw.json_number('facilities.terms', 'liquidation_cvl.Finite') }} as liquidation_cvl_pct,
     {{ lana_dw.json_text('facilities.terms', 'disbursal_policy') }} as disbursal_policy,
+    -- the facility's ledger accounts (account_ids JSON), one column per role
+    {%- for role in lana_dw.facility_account_roles() %}
+    {{ lana_dw.json_id('facilities.account_ids', role ~ '_id') }} as {{ role }}_id,
+    {%- endfor %}
     facilities.activated_at,
     {{ lana_dw.utc_date('facilities.maturity_date') }} as maturity_date,
     coalesce(facilities.is_matured, false) as is_matured,
