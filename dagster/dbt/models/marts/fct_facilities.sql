@@ -1,4 +1,5 @@
--- One row per credit facility: terms, state, collateral and performance.
+-- One row per credit facility: terms, state, its proposal, collateral and performance
+-- (int_facilities: facility + pending facility + proposal, latest versions, one row each).
 select
     cast(facilities.facility_id as {{ lana_dw.type_id() }}) as facility_id,
     facilities.public_id,
@@ -10,6 +11,9 @@ select
     cast(facilities.one_time_fee_rate_pct as {{ lana_dw.type_rate() }}) as one_time_fee_rate_pct,
     cast(facilities.duration_months as {{ lana_dw.type_bigint() }}) as duration_months,
     facilities.accrual_cycle_interval,
+    cast(facilities.credit_facility_proposal_id as {{ lana_dw.type_id() }}) as credit_facility_proposal_id,
+    facilities.proposed_at,
+    facilities.approval_concluded_at,
     facilities.activated_at,
     facilities.maturity_date,
     facilities.matured_at,
@@ -29,6 +33,6 @@ select
     cast(facilities.collateral_btc as {{ lana_dw.type_btc() }}) as collateral_btc,
     cast(facilities.btc_price_usd as {{ lana_dw.type_usd() }}) as btc_price_usd,
     cast(performance.collateral_value_usd as {{ lana_dw.type_usd() }}) as collateral_value_usd
-from {{ ref('stg_facilities') }} as facilities
+from {{ ref('int_facilities') }} as facilities
 inner join {{ ref('int_facility_performance') }} as performance
     on facilities.facility_id = performance.facility_id
