@@ -69,6 +69,16 @@ SOURCE_FIGURES = {
     "withdrawals_cents": f"""
         select coalesce(sum(amount), 0) from {_latest("core_withdrawal_events_rollup")} w
         where w.status = 'Confirmed'""",
+    # the loan book as of the ledger's last day: every settled disbursal, its principal
+    # less what payments allocated to principal (Disbursal obligations)
+    "loans": f"""
+        select count(*) from {_latest("core_disbursal_events_rollup")} d where d.is_settled""",
+    "principal_outstanding_cents": f"""
+        select (select coalesce(sum(amount), 0) from {_latest("core_disbursal_events_rollup")} d
+                where d.is_settled)
+             - (select coalesce(sum(amount), 0)
+                from {_latest("core_payment_allocation_events_rollup")} a
+                where a.obligation_type = 'Disbursal')""",
 }
 
 MART_FIGURES = {
@@ -78,6 +88,11 @@ MART_FIGURES = {
     "deposits_cents": "select sum(total_deposits_usd) * 100 from dbt_lana_marts.dim_customers",
     "withdrawals_cents": (
         "select sum(total_withdrawals_usd) * 100 from dbt_lana_marts.dim_customers"
+    ),
+    "loans": "select count(*) from dbt_lana_marts.fct_loan_portfolio",
+    "principal_outstanding_cents": (
+        "select coalesce(sum(principal_outstanding_usd), 0) * 100"
+        " from dbt_lana_marts.fct_loan_portfolio"
     ),
 }
 

@@ -1,3 +1,8 @@
+-- A table on every warehouse (not a view on DuckDB / BigQuery like the rest of the layer): the
+-- marts (fct_account_balances_daily, fct_balance_sheet, fct_income_statement) and a dozen tests
+-- read it, and as a view each of them re-ran the day spine (bench/README.md).
+{{ config(materialized='table') }}
+
 -- Balance of every ledger account per currency and day, from the cumulative effective balances:
 -- one row per (journal, account, currency) and day from the account's first effective date to
 -- the ledger's last one, the balance carried forward on days without entries. Amounts are in
