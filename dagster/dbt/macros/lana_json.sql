@@ -50,26 +50,3 @@
     {%- endfor -%}
     {{ columns | join(',\n    ') }}
 {%- endmacro %}
-
-{#-
-    The roles of a credit facility's ledger accounts (keys of its `account_ids` JSON without
-    the `_id` suffix), in Lana's order: stg_facilities has one `<role>_id` column per role.
--#}
-{% macro facility_account_roles() -%}
-    {{ return([
-        'facility_account',
-        'disbursed_receivable_not_yet_due_account',
-        'disbursed_receivable_due_account',
-        'disbursed_receivable_overdue_account',
-        'disbursed_defaulted_account',
-        'interest_receivable_not_yet_due_account',
-        'interest_receivable_due_account',
-        'interest_receivable_overdue_account',
-        'interest_defaulted_account',
-        'interest_income_account',
-        'fee_income_account',
-        'payment_holding_account',
-        'uncovered_outstanding_account',
-        'proceeds_from_liquidation_account',
-    ]) }}
-{%- endmacro %}

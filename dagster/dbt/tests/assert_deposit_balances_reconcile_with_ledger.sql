@@ -6,12 +6,14 @@ with
 
 ledger_last_day as (
     select
-        account_id,
-        settled_balance
-    from {{ ref('int_account_balances_daily') }}
+        daily.account_id,
+        daily.settled_balance
+    from {{ ref('int_account_balances_daily') }} as daily
     where
-        currency = 'USD'
-        and balance_date = (select max(balance_date) from {{ ref('int_account_balances_daily') }})
+        daily.currency = 'USD'
+        and daily.balance_date = (
+            select max(last_day.balance_date) from {{ ref('int_account_balances_daily') }} as last_day
+        )
 ),
 
 ledger as (

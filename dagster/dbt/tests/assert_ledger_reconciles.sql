@@ -48,8 +48,11 @@ balances_by_day as (
     group by balance_date, currency
 )
 
-select * from by_date where debits_minus_credits != 0
+select * from by_date
+where debits_minus_credits != 0
 union all
-select * from by_transaction where debits_minus_credits != 0
+select * from by_transaction
+where debits_minus_credits != 0
 union all
-select * from balances_by_day where debits_minus_credits != 0
+select * from balances_by_day
+where debits_minus_credits != 0

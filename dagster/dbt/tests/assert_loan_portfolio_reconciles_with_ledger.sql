@@ -33,18 +33,21 @@ receivable_balances as (
 
 ledger as (
     select
-        accounts.facility_id,
+        facility_accounts.facility_id,
         sum(receivable_balances.settled_balance) as principal_receivable_usd
-    from {{ ref('int_facility_accounts') }} as accounts
+    from {{ ref('int_facility_accounts') }} as facility_accounts
     inner join receivable_balances
-        on accounts.account_id = receivable_balances.account_id and receivable_balances.day_rank = 1
-    where accounts.account_role in (
-        'disbursed_receivable_not_yet_due_account',
-        'disbursed_receivable_due_account',
-        'disbursed_receivable_overdue_account',
-        'disbursed_defaulted_account'
-    )
-    group by accounts.facility_id
+        on
+            facility_accounts.account_id = receivable_balances.account_id
+            and receivable_balances.day_rank = 1
+    where
+        facility_accounts.account_role in (
+            'disbursed_receivable_not_yet_due_account',
+            'disbursed_receivable_due_account',
+            'disbursed_receivable_overdue_account',
+            'disbursed_defaulted_account'
+        )
+    group by facility_accounts.facility_id
 )
 
 select

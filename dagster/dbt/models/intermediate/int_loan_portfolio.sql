@@ -250,16 +250,16 @@ select
     classified.price_date,
     classified.price_source,
     classified.collateral_usd,
-    case
-        when classified.outstanding_cents > 0
-            then cast(
-                round(
-                    classified.collateral_usd * 100
-                    / (classified.principal_outstanding_usd + classified.interest_outstanding_usd),
-                    6
-                ) as {{ lana_dw.type_rate() }}
-            )
-    end as cvl_pct,
+    cast(
+        round(
+            case
+                when classified.outstanding_cents > 0
+                    then classified.collateral_usd * 100
+                        / (classified.principal_outstanding_usd + classified.interest_outstanding_usd)
+            end,
+            6
+        ) as {{ lana_dw.type_rate() }}
+    ) as cvl_pct,
     coalesce(facilities.maturity_date <= classified.as_of_date, false) as is_matured,
     classified.as_of_date
 from classified

@@ -7,13 +7,13 @@ select
     cast(balances.journal_id as {{ lana_dw.type_id() }}) as journal_id,
     cast(balances.account_id as {{ lana_dw.type_id() }}) as account_id,
     cast(balances.currency as {{ lana_dw.type_string() }}) as currency,
-    accounts.account_code,
-    accounts.chart_node_id,
-    accounts.chart_code,
-    accounts.statement_section,
-    accounts.account_role,
-    accounts.facility_id,
-    accounts.deposit_account_id,
+    labels.account_code,
+    labels.chart_node_id,
+    labels.chart_code,
+    labels.statement_section,
+    labels.account_role,
+    labels.facility_id,
+    labels.deposit_account_id,
     cast(lower(balances.normal_balance_type) as {{ lana_dw.type_string() }}) as normal_balance_type,
     balances.has_entries,
     balances.last_effective_date,
@@ -22,5 +22,5 @@ select
     cast(balances.settled_balance as {{ lana_dw.type_btc() }}) as settled_balance,
     cast(balances.pending_balance as {{ lana_dw.type_btc() }}) as pending_balance
 from {{ ref('int_account_balances_daily') }} as balances
-left join {{ ref('dim_accounts') }} as accounts
-    on balances.account_id = accounts.account_id
+left join {{ ref('dim_accounts') }} as labels
+    on balances.account_id = labels.account_id

@@ -67,9 +67,9 @@ current_earnings as (
         sum(account_balances.settled_cr_balance - account_balances.settled_dr_balance) as balance,
         count(*) as account_count
     from account_balances
-    inner join {{ ref('dim_accounts') }} as accounts
-        on account_balances.account_id = accounts.account_id
-    where accounts.statement_section in ('revenue', 'cost_of_revenue', 'expenses')
+    inner join {{ ref('dim_accounts') }} as account_labels
+        on account_balances.account_id = account_labels.account_id
+    where account_labels.statement_section in ('revenue', 'cost_of_revenue', 'expenses')
     group by account_balances.currency
 ),
 

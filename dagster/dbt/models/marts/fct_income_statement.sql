@@ -113,7 +113,8 @@ with_opening as (
 select
     with_opening.month_start,
     case
-        when cast({{ dbt.last_day('with_opening.month_start', 'month') }} as date) > ledger.last_date then ledger.last_date
+        when cast({{ dbt.last_day('with_opening.month_start', 'month') }} as date) > ledger.last_date
+            then ledger.last_date
         else cast({{ dbt.last_day('with_opening.month_start', 'month') }} as date)
     end as period_end,
     cast(with_opening.currency as {{ lana_dw.type_string() }}) as currency,

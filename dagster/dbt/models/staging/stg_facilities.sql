@@ -45,9 +45,28 @@ select
     {{ lana_dw.json_number('facilities.terms', 'liquidation_cvl.Finite') }} as liquidation_cvl_pct,
     {{ lana_dw.json_text('facilities.terms', 'disbursal_policy') }} as disbursal_policy,
     -- the facility's ledger accounts (account_ids JSON), one column per role
-    {%- for role in lana_dw.facility_account_roles() %}
-    {{ lana_dw.json_id('facilities.account_ids', role ~ '_id') }} as {{ role }}_id,
-    {%- endfor %}
+    {{ lana_dw.json_id('facilities.account_ids', 'facility_account_id') }} as facility_account_id,
+    {{ lana_dw.json_id('facilities.account_ids', 'disbursed_receivable_not_yet_due_account_id') }}
+        as disbursed_receivable_not_yet_due_account_id,
+    {{ lana_dw.json_id('facilities.account_ids', 'disbursed_receivable_due_account_id') }}
+        as disbursed_receivable_due_account_id,
+    {{ lana_dw.json_id('facilities.account_ids', 'disbursed_receivable_overdue_account_id') }}
+        as disbursed_receivable_overdue_account_id,
+    {{ lana_dw.json_id('facilities.account_ids', 'disbursed_defaulted_account_id') }} as disbursed_defaulted_account_id,
+    {{ lana_dw.json_id('facilities.account_ids', 'interest_receivable_not_yet_due_account_id') }}
+        as interest_receivable_not_yet_due_account_id,
+    {{ lana_dw.json_id('facilities.account_ids', 'interest_receivable_due_account_id') }}
+        as interest_receivable_due_account_id,
+    {{ lana_dw.json_id('facilities.account_ids', 'interest_receivable_overdue_account_id') }}
+        as interest_receivable_overdue_account_id,
+    {{ lana_dw.json_id('facilities.account_ids', 'interest_defaulted_account_id') }} as interest_defaulted_account_id,
+    {{ lana_dw.json_id('facilities.account_ids', 'interest_income_account_id') }} as interest_income_account_id,
+    {{ lana_dw.json_id('facilities.account_ids', 'fee_income_account_id') }} as fee_income_account_id,
+    {{ lana_dw.json_id('facilities.account_ids', 'payment_holding_account_id') }} as payment_holding_account_id,
+    {{ lana_dw.json_id('facilities.account_ids', 'uncovered_outstanding_account_id') }}
+        as uncovered_outstanding_account_id,
+    {{ lana_dw.json_id('facilities.account_ids', 'proceeds_from_liquidation_account_id') }}
+        as proceeds_from_liquidation_account_id,
     facilities.activated_at,
     {{ lana_dw.utc_date('facilities.maturity_date') }} as maturity_date,
     coalesce(facilities.is_matured, false) as is_matured,
