@@ -24,6 +24,7 @@ import psycopg
 
 from lana_sandbox.copytext import copy_json, copy_text
 from lana_sandbox.entities import ENTITIES, PUBLIC_IDS_TABLE
+from lana_sandbox.ledger import BALANCES
 from lana_sandbox.spec import ROLLUP_BASE_COLUMNS, EntitySpec, fold
 
 # ---- COPY text format ----
@@ -532,9 +533,42 @@ def write_batch(conn: psycopg.Connection, entities: tuple[tuple, ...], batch) ->
             _copy(cur, rollup_table, rollup_cols, buffers.get(rollup_table), rows)
         for table, (columns, _) in RAW_TABLES.items():
             _copy(cur, table, columns, buffers.get(table), rows)
+        _write_balances(cur, buffers.get(BALANCES), rows)
         if bookkeeping is not None:
             bookkeeping(conn)
     return rows
+
+
+BALANCE_HISTORY_COLUMNS = RAW_TABLES["cala_balance_history"][0]
+CUMULATIVE_COLUMNS = RAW_TABLES["cala_cumulative_effective_balances"][0]
+
+
+def _write_balances(cur: psycopg.Cursor, data: tuple[str, int] | None, rows) -> None:
+    """The ledger's balance lines (ledger.BALANCES) into both balance tables. A balance's
+    `values` is the same JSON in both: PostgreSQL parses it once, into a staging table
+    (temporary, emptied at commit), and copies the rows from there."""
+    if not data:
+        return
+    cur.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS balance_stage (journal_id UUID, account_id UUID, "
+        "latest_entry_id UUID, currency VARCHAR, version INT, values JSONB, "
+        "recorded_at TIMESTAMPTZ, effective DATE, effective_version INT) "
+        "ON COMMIT DELETE ROWS"
+    )
+    staged: Counter[str] = Counter()
+    stage_columns = (*BALANCE_HISTORY_COLUMNS, "effective", "effective_version")
+    _copy(cur, "balance_stage", stage_columns, data, staged)
+    cur.execute(
+        f"INSERT INTO cala_balance_history ({', '.join(BALANCE_HISTORY_COLUMNS)}) "
+        f"SELECT {', '.join(BALANCE_HISTORY_COLUMNS)} FROM balance_stage"
+    )
+    cur.execute(
+        f"INSERT INTO cala_cumulative_effective_balances ({', '.join(CUMULATIVE_COLUMNS)}) "
+        "SELECT journal_id, account_id, currency, effective, effective_version, version, "
+        "latest_entry_id, values, recorded_at, recorded_at FROM balance_stage"
+    )
+    rows["cala_balance_history"] += data[1]
+    rows["cala_cumulative_effective_balances"] += data[1]
 
 
 class WriterError(RuntimeError):
