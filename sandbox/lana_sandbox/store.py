@@ -449,9 +449,10 @@ class Store:
                 inserts.setdefault(name, []).append(encode_row(values, encoders))
             elif new != old:
                 updates.setdefault(name, []).append((*new, entity_id))
-        # Each table's lines as one text: one string pickles far faster than many.
-        buffers = {t: ("\n".join(lines) + "\n", len(lines)) for t, lines in self._buffers.items()}
-        inserts = {t: ("\n".join(lines) + "\n", len(lines)) for t, lines in inserts.items()}
+        # Each table's lines as one UTF-8 text: bytes pickle as they are, and COPY sends them
+        # without encoding them again.
+        buffers = {t: _joined(lines) for t, lines in self._buffers.items()}
+        inserts = {t: _joined(lines) for t, lines in inserts.items()}
         batch = (buffers, inserts, updates, bookkeeping)
         self.wait()
         self._inflight_touched = self._touched
@@ -498,11 +499,15 @@ def layout(entities: tuple[EntitySpec, ...]) -> tuple[tuple, ...]:
     )
 
 
+def _joined(lines: list[str]) -> tuple[bytes, int]:
+    return ("\n".join(lines) + "\n").encode(), len(lines)
+
+
 EVENTS_COLUMNS = ("id", "sequence", "event_type", "event", "context", "recorded_at")
 
 
-def _copy(cur: psycopg.Cursor, table: str, columns, data: tuple[str, int] | None, rows) -> None:
-    """COPY one table's lines, given as (text of the lines, how many)."""
+def _copy(cur: psycopg.Cursor, table: str, columns, data: tuple[bytes, int] | None, rows) -> None:
+    """COPY one table's lines, given as (their UTF-8 text, how many)."""
     if not data:
         return
     text, count = data
@@ -543,7 +548,7 @@ BALANCE_HISTORY_COLUMNS = RAW_TABLES["cala_balance_history"][0]
 CUMULATIVE_COLUMNS = RAW_TABLES["cala_cumulative_effective_balances"][0]
 
 
-def _write_balances(cur: psycopg.Cursor, data: tuple[str, int] | None, rows) -> None:
+def _write_balances(cur: psycopg.Cursor, data: tuple[bytes, int] | None, rows) -> None:
     """The ledger's balance lines (ledger.BALANCES) into both balance tables. A balance's
     `values` is the same JSON in both: PostgreSQL parses it once, into a staging table
     (temporary, emptied at commit), and copies the rows from there."""
@@ -617,6 +622,7 @@ class WriterProcess:
 def _writer_main(dsn: str, entities: tuple[tuple, ...], pipe) -> None:
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute("SET TIME ZONE 'UTC'")
+        conn.execute("SET temp_buffers = '64MB'")  # the staged balances of a batch, in memory
         while True:
             try:
                 batch = pipe.recv()
