@@ -597,7 +597,17 @@ class WriterProcess:
         child.close()
 
     def submit(self, batch) -> None:
-        self._pipe.send(batch)
+        # The texts go as they are (send_bytes), after a pickled header saying what they are.
+        buffers, inserts, updates, bookkeeping = batch
+        header = (
+            [(t, n) for t, (_, n) in buffers.items()],
+            [(t, n) for t, (_, n) in inserts.items()],
+            updates,
+            bookkeeping,
+        )
+        self._pipe.send(header)
+        for data, _ in (*buffers.values(), *inserts.values()):
+            self._pipe.send_bytes(data)
 
     def result(self) -> Counter[str]:
         try:
@@ -625,11 +635,15 @@ def _writer_main(dsn: str, entities: tuple[tuple, ...], pipe) -> None:
         conn.execute("SET temp_buffers = '64MB'")  # the staged balances of a batch, in memory
         while True:
             try:
-                batch = pipe.recv()
+                header = pipe.recv()
+                if header is None:
+                    return
+                buffer_counts, insert_counts, updates, bookkeeping = header
+                buffers = {t: (pipe.recv_bytes(), n) for t, n in buffer_counts}
+                inserts = {t: (pipe.recv_bytes(), n) for t, n in insert_counts}
             except EOFError:
                 return
-            if batch is None:
-                return
+            batch = (buffers, inserts, updates, bookkeeping)
             try:
                 rows = write_batch(conn, entities, batch)
             except Exception:
