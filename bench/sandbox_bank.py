@@ -91,7 +91,8 @@ def main(argv: list[str] | None = None) -> int:
         usage = resource.getrusage(resource.RUSAGE_SELF)
         peak_mb = usage.ru_maxrss / 1024
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
-        python_cpu = usage.ru_utime + usage.ru_stime + children.ru_utime + children.ru_stime
+        main_cpu = usage.ru_utime + usage.ru_stime
+        writer_cpu = children.ru_utime + children.ru_stime
         with psycopg.connect(dsn) as conn:
             (size,) = conn.execute("SELECT pg_database_size(current_database())").fetchone()
         total = 0
@@ -110,7 +111,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         pg_cpu = backends.seconds
         print(
-            f"CPU: Python {python_cpu:.0f} s, PostgreSQL backends "
+            f"CPU: Python {main_cpu + writer_cpu:.0f} s (simulating {main_cpu:.0f} s, "
+            f"writer {writer_cpu:.0f} s), PostgreSQL backends "
             + ("unknown (not on this machine)" if pg_cpu is None else f"{pg_cpu:.0f} s")
             + f"; load average at the end {os.getloadavg()[0]:.1f}"
         )

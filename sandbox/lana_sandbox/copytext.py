@@ -10,6 +10,8 @@ _ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
 
 
 def copy_text(v: str) -> str:
+    if v.isprintable() and "\\" not in v:  # nearly always: nothing to escape
+        return v
     return v.translate(_ESCAPES)
 
 

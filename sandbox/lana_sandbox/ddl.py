@@ -320,20 +320,33 @@ def bulk_tables(entities: tuple[EntitySpec, ...] = ENTITIES) -> tuple[str, ...]:
     )
 
 
-def defer_keys(conn: psycopg.Connection, tables: tuple[str, ...] | None = None) -> int:
-    """Drop the keys, constraints and indexes of `tables` (all of them empty), recording their
-    definitions in the bookkeeping table `deferred_ddl` in the same transaction, so that
-    `restore_keys` builds them again, even in a later run if this one dies. Returns how many."""
+def index_tables(entities: tuple[EntitySpec, ...] = ENTITIES) -> tuple[str, ...]:
+    """The entities' index tables: their foreign keys (a lookup per row) are deferred too; their
+    keys are not (the simulator updates their rows by id)."""
+    return tuple(spec.index_table for spec in entities)
+
+
+def defer_keys(
+    conn: psycopg.Connection,
+    tables: tuple[str, ...] | None = None,
+    foreign_keys_of: tuple[str, ...] | None = None,
+) -> int:
+    """Drop the keys, constraints and indexes of `tables` and the foreign keys of
+    `foreign_keys_of` (all of them empty), recording their definitions in the bookkeeping table
+    `deferred_ddl` in the same transaction, so that `restore_keys` builds them again, even in a
+    later run if this one dies. Returns how many."""
     tables = bulk_tables() if tables is None else tables
+    foreign_keys_of = index_tables() if foreign_keys_of is None else foreign_keys_of
     s = BOOKKEEPING_SCHEMA
     with conn.transaction():
         (seq,) = conn.execute(f"SELECT coalesce(max(seq), 0) FROM {s}.deferred_ddl").fetchone()
         constraints = conn.execute(
             "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid), c.contype "
-            "FROM pg_constraint c WHERE c.conrelid = ANY(%s::regclass[]) "
-            "AND c.contype IN ('p', 'u', 'f') "
+            "FROM pg_constraint c WHERE (c.conrelid = ANY(%s::regclass[]) "
+            "AND c.contype IN ('p', 'u', 'f')) "
+            "OR (c.conrelid = ANY(%s::regclass[]) AND c.contype = 'f') "
             "ORDER BY c.contype = 'f', c.conrelid::regclass::text, c.conname",
-            (list(tables),),
+            (list(tables), list(foreign_keys_of)),
         ).fetchall()
         indexes = conn.execute(
             "SELECT i.indrelid::regclass::text, x.relname, pg_get_indexdef(i.indexrelid) "

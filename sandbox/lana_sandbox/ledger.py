@@ -27,7 +27,7 @@ from typing import Any
 
 import psycopg
 
-from lana_sandbox.copytext import copy_json, copy_text
+from lana_sandbox.copytext import copy_text
 
 CHART_DIR = Path(__file__).parent / "chart"
 CHART_REFERENCE = "primary-chart"
@@ -59,6 +59,12 @@ def minor(text: str, currency: str) -> int:
 def fixed_id(seed: int, name: str) -> str:
     """Ids of the bank's fixed ledger objects (journal, chart, omnibus accounts, templates)."""
     return str(uuid.uuid5(NAMESPACE, f"{seed}:{name}"))
+
+
+#: The buffer of the ledger's balance rows: each line is a `cala_balance_history` row followed by
+#: the effective day and that day's version; the writer makes of each line one row of
+#: `cala_balance_history` and one of `cala_cumulative_effective_balances` (the same `values`).
+BALANCES = "balances"
 
 
 def _iso(at: datetime) -> str:
@@ -168,13 +174,15 @@ def _snake(customer_type: str) -> str:
 
 class Balance:
     """An account's balance in one currency: per layer debits, credits, last entry and time.
-    `cells` hold the time of the entry that last changed each layer (filled when stamped)."""
+
+    A layer is `[dr, cr, entry_id, cell, dr_text, cr_text]`: `cell` holds the time of the entry
+    that last changed it (filled when the day is stamped), the texts are the balances as
+    Cala's decimal strings (kept up to date, so a posting formats one number, not six)."""
 
     __slots__ = ("version", "layers", "created", "eff_day", "eff_version")
 
     def __init__(self):
         self.version = 0
-        # layer -> [dr, cr, entry_id, modified_at cell]
         self.layers: dict[str, list[Any]] = {}
         self.created: list[Any] = [None]
         self.eff_day: str | None = None
@@ -189,43 +197,17 @@ class Balance:
         for layer in LAYERS:
             v = values[layer]
             if v["entry_id"] is not None:
+                dr_units, cr_units = minor(v["dr_balance"], cur), minor(v["cr_balance"], cur)
                 b.layers[layer] = [
-                    minor(v["dr_balance"], cur),
-                    minor(v["cr_balance"], cur),
+                    dr_units,
+                    cr_units,
                     v["entry_id"],
                     [v["modified_at"]],
+                    major(dr_units, cur),
+                    major(cr_units, cur),
                 ]
         b.eff_day, b.eff_version = eff_day, eff_version
         return b
-
-    def values(self, journal_id: str, account_id: str, currency: str, entry_id: str, at: str):
-        layers = {}
-        for layer in LAYERS:
-            got = self.layers.get(layer)
-            if got is None:
-                layers[layer] = {
-                    "dr_balance": "0",
-                    "cr_balance": "0",
-                    "entry_id": None,
-                    "modified_at": self.created[0],
-                }
-            else:
-                layers[layer] = {
-                    "dr_balance": major(got[0], currency),
-                    "cr_balance": major(got[1], currency),
-                    "entry_id": got[2],
-                    "modified_at": got[3][0],
-                }
-        return {
-            "journal_id": journal_id,
-            "account_id": account_id,
-            "entry_id": entry_id,
-            "currency": currency,
-            "version": self.version,
-            "created_at": self.created[0],
-            "modified_at": at,
-            **layers,
-        }
 
 
 @dataclass(frozen=True)
@@ -504,21 +486,24 @@ class Ledger:
             layer = b.layers.get(leg.layer)
             cell: list[Any] = [None]
             if layer is None:
-                layer = b.layers[leg.layer] = [0, 0, entry_id, cell]
-            layer[0 if leg.direction == "debit" else 1] += leg.units
+                layer = b.layers[leg.layer] = [0, 0, entry_id, cell, "0", "0"]
+            side = 0 if leg.direction == "debit" else 1
+            layer[side] += leg.units
+            layer[side + 4] = major(layer[side], leg.currency)
             layer[2], layer[3] = entry_id, cell
-            created = b.created
             if b.eff_day == eff:
                 b.eff_version += 1
             else:
                 b.eff_day, b.eff_version = eff, 1
             # Freeze the numbers now; the times are filled in when the day is stamped.
-            snapshot = {name: tuple(v) for name, v in b.layers.items()}
-            plan.append((seq, leg, entry_id, b.version, b.eff_version, snapshot, created, cell))
+            snapshot = [b.layers.get(name) for name in LAYERS]
+            snapshot = [None if x is None else (x[4], x[5], x[2], x[3]) for x in snapshot]
+            plan.append((seq, leg, entry_id, b.version, b.eff_version, snapshot, b.created, cell))
 
         def make(at):
-            # COPY lines, encoded here at once: the times once per transaction, each balance's
-            # JSON once for both balance tables.
+            # COPY lines, the JSON written straight as text (every value is a UUID, a number,
+            # a date or a code: nothing to escape): the times once per transaction, each
+            # balance's JSON once for both balance tables.
             ts = _iso(at)
             at_text = at.isoformat()
             rows: list[tuple[str, Any]] = [
@@ -532,54 +517,28 @@ class Ledger:
                 cell[0] = ts
                 if created[0] is None:
                     created[0] = ts
-                account_id, currency = leg.account_id, leg.currency
-                entry = {
-                    "type": "initialized",
-                    "values": {
-                        "id": entry_id,
-                        "version": 1,
-                        "transaction_id": tx_id,
-                        "journal_id": journal_id,
-                        "account_id": account_id,
-                        "entry_type": f"{template}_{leg.direction.upper()}",
-                        "sequence": seq,
-                        "layer": leg.layer,
-                        "units": major(leg.units, currency),
-                        "currency": currency,
-                        "direction": leg.direction,
-                        "description": None,
-                        "metadata": {"effective": eff},
-                    },
-                }
-                layers = {}
-                for name in LAYERS:
-                    got = snapshot.get(name)
-                    layers[name] = (
-                        {
-                            "dr_balance": "0",
-                            "cr_balance": "0",
-                            "entry_id": None,
-                            "modified_at": created[0],
-                        }
-                        if got is None
-                        else {
-                            "dr_balance": major(got[0], currency),
-                            "cr_balance": major(got[1], currency),
-                            "entry_id": got[2],
-                            "modified_at": got[3][0],
-                        }
-                    )
-                values = copy_json(
-                    {
-                        "journal_id": journal_id,
-                        "account_id": account_id,
-                        "entry_id": entry_id,
-                        "currency": currency,
-                        "version": version,
-                        "created_at": created[0],
-                        "modified_at": ts,
-                        **layers,
-                    }
+                account_id, currency, direction = leg.account_id, leg.currency, leg.direction
+                layers = [
+                    f'"{name}":{{"dr_balance":"0","cr_balance":"0","entry_id":null,'
+                    f'"modified_at":"{created[0]}"}}'
+                    if got is None
+                    else f'"{name}":{{"dr_balance":"{got[0]}","cr_balance":"{got[1]}",'
+                    f'"entry_id":"{got[2]}","modified_at":"{got[3][0]}"}}'
+                    for name, got in zip(LAYERS, snapshot, strict=True)
+                ]
+                values = (
+                    f'{{"journal_id":"{journal_id}","account_id":"{account_id}",'
+                    f'"entry_id":"{entry_id}","currency":"{currency}","version":{version},'
+                    f'"created_at":"{created[0]}","modified_at":"{ts}",{",".join(layers)}}}'
+                )
+                entry = (
+                    f'{{"type":"initialized","values":{{"id":"{entry_id}","version":1,'
+                    f'"transaction_id":"{tx_id}","journal_id":"{journal_id}",'
+                    f'"account_id":"{account_id}","entry_type":"{template}_{direction.upper()}",'
+                    f'"sequence":{seq},"layer":"{leg.layer}",'
+                    f'"units":"{major(leg.units, currency)}","currency":"{currency}",'
+                    f'"direction":"{direction}","description":null,'
+                    f'"metadata":{{"effective":"{eff}"}}}}}}'
                 )
                 rows.append(
                     (
@@ -588,23 +547,14 @@ class Ledger:
                     )
                 )
                 rows.append(
-                    (
-                        "cala_entry_events",
-                        f"{entry_id}\t1\tinitialized\t{copy_json(entry)}\t{at_text}",
-                    )
+                    ("cala_entry_events", f"{entry_id}\t1\tinitialized\t{entry}\t{at_text}")
                 )
+                # One line for both balance tables (see store.BALANCE_LINE).
                 rows.append(
                     (
-                        "cala_balance_history",
+                        BALANCES,
                         f"{journal_id}\t{account_id}\t{entry_id}\t{currency}\t{version}\t"
-                        f"{values}\t{at_text}",
-                    )
-                )
-                rows.append(
-                    (
-                        "cala_cumulative_effective_balances",
-                        f"{journal_id}\t{account_id}\t{currency}\t{eff}\t{eff_version}\t"
-                        f"{version}\t{entry_id}\t{values}\t{at_text}\t{at_text}",
+                        f"{values}\t{at_text}\t{eff}\t{eff_version}",
                     )
                 )
             return rows

@@ -15,6 +15,7 @@ Adding an entity (or Lana adding a column) is a new or edited spec, nothing else
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -207,6 +208,7 @@ def _as_text(v: Any) -> str | None:
     return orjson.dumps(v).decode()
 
 
+@functools.lru_cache(maxsize=4096)  # the same times recur (every facility's accrued_at of a day)
 def _as_timestamptz(v: Any) -> datetime | None:
     if v is None or isinstance(v, datetime):
         return v

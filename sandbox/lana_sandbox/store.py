@@ -24,6 +24,7 @@ import psycopg
 
 from lana_sandbox.copytext import copy_json, copy_text
 from lana_sandbox.entities import ENTITIES, PUBLIC_IDS_TABLE
+from lana_sandbox.ledger import BALANCES
 from lana_sandbox.spec import ROLLUP_BASE_COLUMNS, EntitySpec, fold
 
 # ---- COPY text format ----
@@ -448,9 +449,10 @@ class Store:
                 inserts.setdefault(name, []).append(encode_row(values, encoders))
             elif new != old:
                 updates.setdefault(name, []).append((*new, entity_id))
-        # Each table's lines as one text: one string pickles far faster than many.
-        buffers = {t: ("\n".join(lines) + "\n", len(lines)) for t, lines in self._buffers.items()}
-        inserts = {t: ("\n".join(lines) + "\n", len(lines)) for t, lines in inserts.items()}
+        # Each table's lines as one UTF-8 text: bytes pickle as they are, and COPY sends them
+        # without encoding them again.
+        buffers = {t: _joined(lines) for t, lines in self._buffers.items()}
+        inserts = {t: _joined(lines) for t, lines in inserts.items()}
         batch = (buffers, inserts, updates, bookkeeping)
         self.wait()
         self._inflight_touched = self._touched
@@ -497,11 +499,15 @@ def layout(entities: tuple[EntitySpec, ...]) -> tuple[tuple, ...]:
     )
 
 
+def _joined(lines: list[str]) -> tuple[bytes, int]:
+    return ("\n".join(lines) + "\n").encode(), len(lines)
+
+
 EVENTS_COLUMNS = ("id", "sequence", "event_type", "event", "context", "recorded_at")
 
 
-def _copy(cur: psycopg.Cursor, table: str, columns, data: tuple[str, int] | None, rows) -> None:
-    """COPY one table's lines, given as (text of the lines, how many)."""
+def _copy(cur: psycopg.Cursor, table: str, columns, data: tuple[bytes, int] | None, rows) -> None:
+    """COPY one table's lines, given as (their UTF-8 text, how many)."""
     if not data:
         return
     text, count = data
@@ -532,9 +538,42 @@ def write_batch(conn: psycopg.Connection, entities: tuple[tuple, ...], batch) ->
             _copy(cur, rollup_table, rollup_cols, buffers.get(rollup_table), rows)
         for table, (columns, _) in RAW_TABLES.items():
             _copy(cur, table, columns, buffers.get(table), rows)
+        _write_balances(cur, buffers.get(BALANCES), rows)
         if bookkeeping is not None:
             bookkeeping(conn)
     return rows
+
+
+BALANCE_HISTORY_COLUMNS = RAW_TABLES["cala_balance_history"][0]
+CUMULATIVE_COLUMNS = RAW_TABLES["cala_cumulative_effective_balances"][0]
+
+
+def _write_balances(cur: psycopg.Cursor, data: tuple[bytes, int] | None, rows) -> None:
+    """The ledger's balance lines (ledger.BALANCES) into both balance tables. A balance's
+    `values` is the same JSON in both: PostgreSQL parses it once, into a staging table
+    (temporary, emptied at commit), and copies the rows from there."""
+    if not data:
+        return
+    cur.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS balance_stage (journal_id UUID, account_id UUID, "
+        "latest_entry_id UUID, currency VARCHAR, version INT, values JSONB, "
+        "recorded_at TIMESTAMPTZ, effective DATE, effective_version INT) "
+        "ON COMMIT DELETE ROWS"
+    )
+    staged: Counter[str] = Counter()
+    stage_columns = (*BALANCE_HISTORY_COLUMNS, "effective", "effective_version")
+    _copy(cur, "balance_stage", stage_columns, data, staged)
+    cur.execute(
+        f"INSERT INTO cala_balance_history ({', '.join(BALANCE_HISTORY_COLUMNS)}) "
+        f"SELECT {', '.join(BALANCE_HISTORY_COLUMNS)} FROM balance_stage"
+    )
+    cur.execute(
+        f"INSERT INTO cala_cumulative_effective_balances ({', '.join(CUMULATIVE_COLUMNS)}) "
+        "SELECT journal_id, account_id, currency, effective, effective_version, version, "
+        "latest_entry_id, values, recorded_at, recorded_at FROM balance_stage"
+    )
+    rows["cala_balance_history"] += data[1]
+    rows["cala_cumulative_effective_balances"] += data[1]
 
 
 class WriterError(RuntimeError):
@@ -558,7 +597,17 @@ class WriterProcess:
         child.close()
 
     def submit(self, batch) -> None:
-        self._pipe.send(batch)
+        # The texts go as they are (send_bytes), after a pickled header saying what they are.
+        buffers, inserts, updates, bookkeeping = batch
+        header = (
+            [(t, n) for t, (_, n) in buffers.items()],
+            [(t, n) for t, (_, n) in inserts.items()],
+            updates,
+            bookkeeping,
+        )
+        self._pipe.send(header)
+        for data, _ in (*buffers.values(), *inserts.values()):
+            self._pipe.send_bytes(data)
 
     def result(self) -> Counter[str]:
         try:
@@ -583,13 +632,18 @@ class WriterProcess:
 def _writer_main(dsn: str, entities: tuple[tuple, ...], pipe) -> None:
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute("SET TIME ZONE 'UTC'")
+        conn.execute("SET temp_buffers = '64MB'")  # the staged balances of a batch, in memory
         while True:
             try:
-                batch = pipe.recv()
+                header = pipe.recv()
+                if header is None:
+                    return
+                buffer_counts, insert_counts, updates, bookkeeping = header
+                buffers = {t: (pipe.recv_bytes(), n) for t, n in buffer_counts}
+                inserts = {t: (pipe.recv_bytes(), n) for t, n in insert_counts}
             except EOFError:
                 return
-            if batch is None:
-                return
+            batch = (buffers, inserts, updates, bookkeeping)
             try:
                 rows = write_batch(conn, entities, batch)
             except Exception:

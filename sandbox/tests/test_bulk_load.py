@@ -3,7 +3,7 @@
 import psycopg
 import pytest
 from lana_sandbox import simulate as simulate_module
-from lana_sandbox.ddl import BOOKKEEPING_SCHEMA, apply_ddl, bulk_tables, defer_keys
+from lana_sandbox.ddl import BOOKKEEPING_SCHEMA, apply_ddl, bulk_tables, defer_keys, index_tables
 from lana_sandbox.simulate import connect, simulate
 
 
@@ -71,3 +71,18 @@ def test_deferring_drops_only_the_bulk_tables_keys(make_db):
             ).fetchone()[0]
             == 1
         )
+
+
+def test_deferring_drops_the_index_tables_foreign_keys_and_keeps_their_keys(make_db):
+    dsn = make_db()
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        apply_ddl(conn)
+        defer_keys(conn)
+        kinds = dict(
+            conn.execute(
+                "SELECT contype::text, count(*) FROM pg_constraint "
+                "WHERE conrelid = ANY(%s::regclass[]) GROUP BY 1",
+                (list(index_tables()),),
+            ).fetchall()
+        )
+        assert "f" not in kinds and kinds["p"] == len(index_tables())

@@ -531,6 +531,28 @@ def test_balances_are_the_sum_of_their_entries(conn):
     assert gaps == 0
 
 
+def test_each_entry_makes_one_row_in_each_balance_table(conn):
+    """Both balance tables get a row per entry with the same values (the writer fills them from
+    one staged line per entry)."""
+    counts = conn.execute("""
+        SELECT (SELECT count(*) FROM cala_entries), (SELECT count(*) FROM cala_balance_history),
+               (SELECT count(*) FROM cala_cumulative_effective_balances)
+    """).fetchone()
+    assert counts[0] > 100 and len(set(counts)) == 1
+    unmatched = conn.execute("""
+        SELECT count(*) FROM cala_cumulative_effective_balances c
+        LEFT JOIN cala_balance_history h ON h.journal_id = c.journal_id
+          AND h.account_id = c.account_id AND h.currency = c.currency
+          AND h.version = c.all_time_version
+        WHERE h.values IS DISTINCT FROM c.values
+           OR h.latest_entry_id IS DISTINCT FROM c.latest_entry_id
+           OR h.recorded_at IS DISTINCT FROM c.created_at
+           OR c.updated_at <> c.created_at
+           OR c.effective <> (c.created_at AT TIME ZONE 'UTC')::date
+    """).fetchone()[0]
+    assert unmatched == 0
+
+
 def test_deposit_accounts_in_the_ledger_match_the_deposits(conn):
     """A customer's deposit account (settled) = deposits - reverted - confirmed withdrawals +
     settled disbursals - payments; its pending layer holds withdrawals not yet confirmed."""
