@@ -19,7 +19,7 @@ from .conftest import DBT
 from .raw import DBT_PROJECT, REPO
 from .xsd_check import Schema
 
-XSD_DIR = REPO / "generate_es_reports" / "xsd"
+XSD_DIR = REPO / "generate_es_reports" / "generate_es_reports" / "xsd"
 XML_REPORTS = {
     "report_nrp_91_01_saldo_cuenta": "ssf_cebi_saldo_cuenta.xsd",
     "report_nrp_92_01_persona": "ssf_ctri_persona.xsd",

@@ -1,0 +1,1 @@
+"""generate-es-reports: the regulator's files and the bank's financial report from the warehouse."""
