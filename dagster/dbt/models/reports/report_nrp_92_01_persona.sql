@@ -1,17 +1,14 @@
--- NRP-92 persona (ssf_ctri_persona.xsd): one row per customer with a KYC identity; reserve,
--- consolidated net risk and worst risk category from their references (int_credit_risk_references). Names split
--- from Sumsub's first/last names (first word, then the rest), countries mapped from ISO alpha-3
--- to SSF codes (seed npb4_17_31_country_codes). Codes the bank has no table for (giro, ocupación,
--- distrito) are NULL rather than guessed. Text is never truncated: a value longer than the XSD
--- allows fails the length tests.
+-- NRP-92 persona (ssf_ctri_persona.xsd): one row per customer (int_customer_identities: the
+-- Sumsub KYC identity, or Lana's party for customers converted by hand, so every debtor of
+-- referencia is here); reserve, consolidated net risk and worst risk category from their
+-- references (int_credit_risk_references). Countries mapped from ISO alpha-3 to SSF codes (seed
+-- npb4_17_31_country_codes). Codes the bank has no table for (giro, ocupación, distrito) are
+-- NULL rather than guessed. Text is never truncated: a value longer than the XSD allows fails
+-- the length tests.
 with
 
-customers as (
-    select * from {{ ref('stg_customers') }}
-),
-
-identities as (
-    select * from {{ ref('stg_sumsub__applicant_identities') }}
+names as (
+    select * from {{ ref('int_customer_identities') }}
 ),
 
 -- the person's credit references: reserve and net risk summed, the worst risk category
@@ -35,39 +32,6 @@ countries as (
         ssf_code
     from {{ ref('npb4_17_31_country_codes') }}
     where is_iso_lookup
-),
-
-people as (
-    select
-        customers.customer_id,
-        customers.public_id,
-        customers.customer_type,
-        identities.applicant_type,
-        upper({{ lana_dw.report_text('identities.first_name') }}) as first_name,
-        upper({{ lana_dw.report_text('identities.middle_name') }}) as middle_name,
-        upper({{ lana_dw.report_text('identities.last_name') }}) as last_name,
-        {{ lana_dw.report_text('identities.company_name') }} as company_name,
-        identities.date_of_birth,
-        identities.gender,
-        coalesce(identities.residence_country_iso3, identities.country_iso3) as residence_iso3,
-        identities.nationality_iso3,
-        identities.id_doc_type,
-        {{ lana_dw.report_text('identities.id_doc_number') }} as id_doc_number,
-        {{ lana_dw.report_text('identities.tax_id') }} as tax_id
-    from customers
-    inner join identities
-        on customers.customer_id = identities.customer_id
-),
-
-names as (
-    select
-        people.*,
-        {{ lana_dw.split_first_word('people.first_name') }} as first_given_name,
-        coalesce(people.middle_name, {{ lana_dw.split_rest_words('people.first_name') }}) as other_given_names,
-        {{ lana_dw.split_first_word('people.last_name') }} as first_surname,
-        {{ lana_dw.split_rest_words('people.last_name') }} as other_surnames,
-        lower(people.customer_type) = 'individual' as is_natural_person
-    from people
 )
 
 select

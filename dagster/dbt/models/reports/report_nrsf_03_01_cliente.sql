@@ -15,12 +15,8 @@ deposits as (
     group by customer_id
 ),
 
-customers as (
-    select * from {{ ref('stg_customers') }}
-),
-
 identities as (
-    select * from {{ ref('stg_sumsub__applicant_identities') }}
+    select * from {{ ref('int_customer_identities') }}
 ),
 
 countries as (
@@ -45,40 +41,20 @@ risk_categories as (
 
 people as (
     select
-        customers.customer_id,
-        customers.public_id,
-        lower(customers.customer_type) = 'individual' as is_natural_person,
-        upper({{ lana_dw.report_text('identities.first_name') }}) as first_name,
-        upper({{ lana_dw.report_text('identities.middle_name') }}) as middle_name,
-        upper({{ lana_dw.report_text('identities.last_name') }}) as last_name,
-        {{ lana_dw.report_text('identities.company_name') }} as company_name,
-        coalesce(identities.residence_country_iso3, identities.country_iso3) as residence_iso3,
-        identities.nationality_iso3,
-        identities.date_of_birth,
-        identities.gender,
-        {{ lana_dw.report_text('identities.formatted_address') }} as address,
-        {{ lana_dw.report_text('identities.phone') }} as phone,
-        {{ lana_dw.report_text('identities.email') }} as email,
+        identities.*,
         deposits.balance_usd
     from deposits
-    inner join customers
-        on deposits.customer_id = customers.customer_id
-    left join identities
+    inner join identities
         on deposits.customer_id = identities.customer_id
 )
 
 select
     cast(people.public_id as {{ lana_dw.type_string() }}) as {{ q('NIU') }},
-    case when people.is_natural_person then {{ lana_dw.split_first_word('people.first_name') }} end
-        as {{ q('Primer Nombre') }},
-    case
-        when people.is_natural_person
-            then coalesce(people.middle_name, {{ lana_dw.split_rest_words('people.first_name') }})
-    end as {{ q('Segundo Nombre') }},
+    case when people.is_natural_person then people.first_given_name end as {{ q('Primer Nombre') }},
+    case when people.is_natural_person then people.other_given_names end as {{ q('Segundo Nombre') }},
     {{ null_string }} as {{ q('Tercer Nombre') }},
-    case when people.is_natural_person then {{ lana_dw.split_first_word('people.last_name') }} end
-        as {{ q('Primer Apellido') }},
-    case when people.is_natural_person then {{ lana_dw.split_rest_words('people.last_name') }} end
+    case when people.is_natural_person then people.first_surname end as {{ q('Primer Apellido') }},
+    case when people.is_natural_person then people.other_surnames end
         as {{ q('Segundo Apellido') }},
     {{ null_string }} as {{ q('Apellido de casada') }},
     case when not people.is_natural_person then people.company_name end as {{ q('Razón social') }},
