@@ -1,9 +1,34 @@
--- The chart of accounts: one row per chart node with its dotted code, its parent node and the
--- Cala account set that carries its balance.
-with
+-- The chart of accounts: one row per chart node with its dotted code, its parent node, its
+-- level in the tree and the Cala account set that carries its balance.
+with recursive
 
 nodes as (
     select * from {{ ref('stg_lana__chart_nodes') }}
+),
+
+-- level 1 for a root; a child one below its parent. Counting the code's dotted sections would
+-- put Lana's "1" and its child "11" both on level 1.
+levels as (
+    select
+        chart_id,
+        code,
+        cast(1 as {{ lana_dw.type_bigint() }}) as code_level
+    from nodes
+    where parent_code is null
+
+    union all
+
+    select
+        nodes.chart_id,
+        nodes.code,
+        cast(levels.code_level + 1 as {{ lana_dw.type_bigint() }}) as code_level
+    from levels
+    inner join nodes
+        on
+            levels.chart_id = nodes.chart_id
+            and levels.code = nodes.parent_code
+    -- a guard against a cycle; a chart is a few levels deep
+    where levels.code_level < 32
 ),
 
 charts as (
@@ -21,8 +46,7 @@ select
     nodes.code,
     nodes.parent_code,
     parents.chart_node_id as parent_chart_node_id,
-    -- number of dotted sections: 1 for a top-level code such as 11
-    length(nodes.code) - length(replace(nodes.code, '.', '')) + 1 as code_level,
+    levels.code_level,
     nodes.node_name,
     nodes.normal_balance_type,
     nodes.ledger_account_set_id,
@@ -38,5 +62,9 @@ left join nodes as parents
     on
         nodes.chart_id = parents.chart_id
         and nodes.parent_code = parents.code
+left join levels
+    on
+        nodes.chart_id = levels.chart_id
+        and nodes.code = levels.code
 left join account_sets
     on nodes.ledger_account_set_id = account_sets.account_set_id
