@@ -39,27 +39,21 @@ nodes as (
     select * from {{ ref('int_chart_of_accounts') }}
 ),
 
-members as (
-    select
-        root_account_set_id,
-        member_id as account_id
-    from {{ ref('int_account_set_hierarchy') }}
-    where member_type = 'ACCOUNT'
-    group by root_account_set_id, member_id
+-- every account of the node's subtree, once (int_chart_node_accounts)
+node_accounts as (
+    select * from {{ ref('int_chart_node_accounts') }}
 ),
 
 node_currency as (
     select
-        nodes.chart_node_id,
+        node_accounts.chart_node_id,
         account_balances.currency,
         sum(account_balances.settled_dr_balance) as settled_dr_balance,
         sum(account_balances.settled_cr_balance) as settled_cr_balance
-    from nodes
-    inner join members
-        on nodes.ledger_account_set_id = members.root_account_set_id
+    from node_accounts
     inner join account_balances
-        on members.account_id = account_balances.account_id
-    group by nodes.chart_node_id, account_balances.currency
+        on node_accounts.account_id = account_balances.account_id
+    group by node_accounts.chart_node_id, account_balances.currency
 )
 
 select
