@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from html.parser import HTMLParser
 
 import pytest
 from generate_es_reports.financial import (
@@ -18,56 +17,13 @@ from generate_es_reports.financial import (
     render_financial_report,
     write_financial_report,
 )
-from PIL import Image
+from generate_es_reports.testing import Tables, assert_screenshot, row
 
 from generate_es_reports import financial
 
 D = Decimal
 AS_OF = date(2025, 3, 31)
 NASTY = "R&D <loans> \"quoted\" 'single' ñandú"
-
-
-class Tables(HTMLParser):
-    """Every <table>'s rows of cell texts, keyed by the id of the nearest element around it."""
-
-    def __init__(self, html: str):
-        super().__init__()
-        self.ids: list[str | None] = []
-        self.tables: dict[str, list[list[str]]] = {}
-        self.rows: list[list[str]] | None = None
-        self.cell: list[str] | None = None
-        self.feed(html)
-
-    def handle_starttag(self, tag, attrs):
-        if tag in ("section", "div"):
-            self.ids.append(dict(attrs).get("id"))
-        elif tag == "table":
-            self.rows = self.tables.setdefault(next(i for i in reversed(self.ids) if i), [])
-        elif tag == "tr" and self.rows is not None:
-            self.rows.append([])
-        elif tag in ("td", "th") and self.rows is not None:
-            self.cell = []
-
-    def handle_endtag(self, tag):
-        if tag in ("section", "div"):
-            self.ids.pop()
-        elif tag == "table":
-            self.rows = None
-        elif tag in ("td", "th") and self.cell is not None:
-            self.rows[-1].append("".join(self.cell).strip())
-            self.cell = None
-
-    def handle_data(self, data):
-        if self.cell is not None:
-            self.cell.append(data)
-
-
-def row(tables: Tables, table: str, label: str) -> list[str]:
-    """The cells of the row of `table` whose label (first non-code cell) is `label`."""
-    for cells in tables.tables[table]:
-        if label in cells[:2]:
-            return cells
-    raise AssertionError(f"no row {label!r} in {table}: {tables.tables[table]}")
 
 
 def bs(currency, section, code, parent, name, balance, total=False, line_type="chart_node"):
@@ -401,17 +357,6 @@ def test_missing_chromium_says_how_to_install(monkeypatch, tmp_path):
 def page_file(tmp_path_factory, page):
     financial.find_chromium()  # fails (not skips) with how to install it when missing
     return write_financial_report(page, tmp_path_factory.mktemp("financial") / "report.html")
-
-
-def assert_screenshot(png, width=1280, height=2000):
-    """A PNG of the window's size with the page drawn on it: not one flat colour."""
-    with Image.open(png) as image:
-        assert image.format == "PNG" and image.size == (width, height)
-        gray = image.convert("L")
-        histogram = gray.histogram()
-        dark = sum(histogram[:128])  # text, rules, chart lines
-        assert dark > 0.002 * width * height, f"blank screenshot: {dark} dark pixels"
-        assert histogram[255] > 0.5 * width * height, "the page's white background is missing"
 
 
 def test_page_renders_in_chromium(page_file, tmp_path):
