@@ -156,12 +156,15 @@ def _currency_key(currency: str) -> tuple:
 
 @dataclass
 class Line:
+    """A table row: chart code, name (indented by depth), formatted amounts, and its kind
+    (CSS class): "" a node, "subtotal" a section's top node, "section" a section's heading
+    row, "total" a computed total, "net" net income."""
+
     code: str
     name: str
     depth: int
     amounts: list[str]
-    is_total: bool = False
-    css: str = ""
+    kind: str = ""
 
 
 @dataclass
@@ -207,7 +210,7 @@ def _balance_sheets(rows: list[Row]) -> list[Statement]:
             nodes = [r for r in section_rows if r["line_type"] == "chart_node"]
             others = [r for r in section_rows if r["line_type"] != "chart_node"]
             total = Decimal(0)
-            statement.lines.append(Line("", title, 0, [""], css="section"))
+            statement.lines.append(Line("", title, 0, [""], "section"))
             for row, depth in _tree_order(nodes) + [(r, 0) for r in others]:
                 balance = _decimal(row["balance"], f"fct_balance_sheet.balance ({currency})")
                 if row["is_section_total"]:
@@ -218,16 +221,16 @@ def _balance_sheets(rows: list[Row]) -> list[Statement]:
                         row["line_name"],
                         depth + 1,
                         [format_amount(balance, places)],
-                        css="subtotal" if row["is_section_total"] else "",
+                        "subtotal" if row["is_section_total"] else "",
                     )
                 )
             totals[section] = total
             statement.lines.append(
-                Line("", f"Total {title.lower()}", 0, [format_amount(total, places)], True)
+                Line("", f"Total {title.lower()}", 0, [format_amount(total, places)], "total")
             )
         right = totals["liability"] + totals["equity"]
         statement.lines.append(
-            Line("", "Total liabilities and equity", 0, [format_amount(right, places)], True)
+            Line("", "Total liabilities and equity", 0, [format_amount(right, places)], "total")
         )
         statement.balanced = totals["asset"] == right
         if not statement.balanced:
@@ -265,7 +268,7 @@ def _income_statements(rows: list[Row], as_of: date | None) -> list[Statement]:
                     row["amount"], f"fct_income_statement.amount ({currency})"
                 )
             section_total = [Decimal(0)] * len(months)
-            statement.lines.append(Line("", title, 0, [""] * (len(months) + 1), css="section"))
+            statement.lines.append(Line("", title, 0, [""] * (len(months) + 1), "section"))
             for node, depth in _tree_order(list(nodes.values())):
                 values = amounts[node["chart_code"]]
                 if node["is_section_total"]:
@@ -276,7 +279,7 @@ def _income_statements(rows: list[Row], as_of: date | None) -> list[Statement]:
                         node.get("line_name") or "",
                         depth + 1,
                         [format_amount(v, places) for v in [*values, sum(values, Decimal(0))]],
-                        css="subtotal" if node["is_section_total"] else "",
+                        "subtotal" if node["is_section_total"] else "",
                     )
                 )
             statement.lines.append(
@@ -285,7 +288,7 @@ def _income_statements(rows: list[Row], as_of: date | None) -> list[Statement]:
                     f"Total {title.lower()}",
                     0,
                     [format_amount(v, places) for v in [*section_total, sum(section_total)]],
-                    True,
+                    "total",
                 )
             )
             sign = 1 if section == "revenue" else -1
@@ -296,8 +299,7 @@ def _income_statements(rows: list[Row], as_of: date | None) -> list[Statement]:
                 "Net income",
                 0,
                 [format_amount(v, places) for v in [*net, sum(net, Decimal(0))]],
-                True,
-                css="net",
+                "net",
             )
         )
         statements.append(statement)
