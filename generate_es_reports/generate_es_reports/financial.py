@@ -21,6 +21,7 @@ import io
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 from collections import defaultdict
@@ -642,6 +643,7 @@ def write_financial_report(html: str, path: str | os.PathLike) -> Path:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as file:
             file.write(html)
+        os.chmod(temporary, 0o644)  # a report to read, not mkstemp's private 0600
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -666,32 +668,48 @@ def find_chromium() -> str:
     )
 
 
-def _run_chromium(page: Path, output: Path, args: list[str], timeout: float) -> Path:
+def _run_chromium(page: Path, output: Path, option: str, extra: list[str], timeout: float) -> Path:
+    """Run headless Chromium on the page with `option`=<a file>, then move that file to
+    `output` (atomic: a failed run leaves no file). Kills Chromium's whole process group
+    when it takes longer than `timeout` seconds."""
     page = Path(page).resolve()
     if not page.is_file():
         raise ChromiumError(f"no page to render at {page}")
     output = Path(output).resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
-    output.unlink(missing_ok=True)
+    partial = output.with_name(f".{output.stem}.partial{output.suffix}")
+    partial.unlink(missing_ok=True)
     with tempfile.TemporaryDirectory(prefix="lana-chromium-") as profile:
         command = [
             find_chromium(),
             *CHROMIUM_FLAGS,
             f"--user-data-dir={profile}",
-            *args,
+            f"{option}={partial}",
+            *extra,
             page.as_uri(),
         ]
-        try:
-            result = subprocess.run(
-                command, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL
-            )
-        except subprocess.TimeoutExpired as error:
-            raise ChromiumError(f"Chromium did not finish {output.name} in {timeout} s") from error
-    if result.returncode != 0 or not output.is_file() or output.stat().st_size == 0:
+        with subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        ) as process:
+            try:
+                _, stderr = process.communicate(timeout=timeout)
+            except subprocess.TimeoutExpired as error:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.communicate()
+                partial.unlink(missing_ok=True)
+                raise ChromiumError(f"Chromium did not write {output} in {timeout} s") from error
+    if process.returncode != 0 or not partial.is_file() or partial.stat().st_size == 0:
+        partial.unlink(missing_ok=True)
         raise ChromiumError(
-            f"Chromium failed to write {output} (exit {result.returncode}): "
-            f"{result.stderr.strip()[-2000:]}"
+            f"Chromium failed to write {output} (exit {process.returncode}): "
+            f"{stderr.strip()[-2000:]}"
         )
+    os.replace(partial, output)
     return output
 
 
@@ -700,10 +718,7 @@ def html_to_pdf(
 ) -> Path:
     """Print the page to PDF with headless Chromium (A4, the page's print CSS)."""
     return _run_chromium(
-        Path(html_path),
-        Path(pdf_path),
-        [f"--print-to-pdf={Path(pdf_path).resolve()}", "--no-pdf-header-footer"],
-        timeout,
+        Path(html_path), Path(pdf_path), "--print-to-pdf", ["--no-pdf-header-footer"], timeout
     )
 
 
@@ -719,6 +734,7 @@ def html_to_png(
     return _run_chromium(
         Path(html_path),
         Path(png_path),
-        [f"--screenshot={Path(png_path).resolve()}", f"--window-size={width},{height}"],
+        "--screenshot",
+        [f"--window-size={width},{height}"],
         timeout,
     )

@@ -370,6 +370,12 @@ def test_page_prints_to_pdf(page_file, tmp_path):
     assert pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") >= 2
 
 
-def test_chromium_failure_is_reported(tmp_path):
+def test_chromium_failure_is_reported(tmp_path, page_file, monkeypatch):
     with pytest.raises(ChromiumError, match="no page to render"):
         html_to_png(tmp_path / "missing.html", tmp_path / "out.png")
+    with pytest.raises(ChromiumError, match=r"did not write .*report.pdf in 0.05 s"):
+        html_to_pdf(page_file, tmp_path / "report.pdf", timeout=0.05)
+    monkeypatch.setenv(financial.CHROMIUM_ENV, "/bin/false")
+    with pytest.raises(ChromiumError, match=r"failed to write .*report.png \(exit 1\)"):
+        html_to_png(page_file, tmp_path / "report.png")
+    assert list(tmp_path.iterdir()) == []  # nothing half-written left behind
