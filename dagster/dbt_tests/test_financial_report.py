@@ -141,38 +141,29 @@ def test_loan_book_is_the_mart(conn, tables):
 
 
 def test_collateral_series_reconciles(conn, page):
-    """The chart's last day, from the ledger: receivables match the loan book's principal,
-    collateral accounts the facilities' collateral, valued at that day's price."""
+    """The chart's last day (fct_loan_book_daily, from the ledger): principal matches the loan
+    book's, collateral the facilities' collateral, valued at that day's price."""
     last = rows(
         conn,
-        """select b.balance_date,
-                  sum(settled_balance) filter (where currency = 'USD' and (
-                      account_role like 'disbursed_receivable_%'
-                      or account_role like 'disbursed_defaulted_%'
-                      or account_role like 'interest_receivable_%'
-                      or account_role like 'interest_defaulted_%')) outstanding,
-                  sum(settled_balance) filter (where account_role like 'disbursed_%') principal,
-                  sum(settled_balance) filter (where currency = 'BTC'
-                      and statement_section = 'off_balance_sheet'
-                      and normal_balance_type = 'debit') collateral,
-                  min(p.btc_price_usd) price
-           from dbt_lana_marts.fct_account_balances_daily b
-           join dbt_lana.int_btc_price_daily p on p.price_date = b.balance_date
-           group by b.balance_date order by b.balance_date desc limit 1""",
+        """select * from dbt_lana_marts.fct_loan_book_daily
+           order by balance_date desc limit 1""",
     )[0]
     book = rows(
         conn,
         """select (select sum(principal_outstanding_usd) from dbt_lana_marts.fct_loan_portfolio) p,
                   (select sum(collateral_btc) from dbt_lana_marts.fct_facilities) c""",
     )[0]
-    assert last["principal"] == book["p"]
-    assert last["collateral"] == book["c"] > 0
-    value = (last["collateral"] * last["price"]).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    assert last["principal_outstanding_usd"] == book["p"]
+    assert last["collateral_btc"] == book["c"] > 0
+    value = (last["collateral_btc"] * last["btc_price_usd"]).quantize(
+        Decimal("0.01"), ROUND_HALF_UP
+    )
+    assert last["collateral_usd"] == value
     assert (
         f"On {last['balance_date'].isoformat()}: loans outstanding "
-        f"{format_amount(last['outstanding'])}, collateral value {format_amount(value)}."
+        f"{format_amount(last['outstanding_usd'])}, collateral value {format_amount(value)}."
     ) in page
-    assert f": {format_amount(last['price'])} USD per BTC." in page
+    assert f": {format_amount(last['btc_price_usd'])} USD per BTC." in page
 
 
 def test_page_is_self_contained_and_escaped(page):

@@ -28,7 +28,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -39,15 +39,12 @@ Row = Mapping[str, Any]
 Reader = Callable[[str], Iterable[Row]]
 
 # What the report reads: a key used below -> the relation the reader is asked for.
-# The daily BTC price series exists only in the intermediate layer (schema dbt_lana): no mart
-# carries it, and the collateral chart needs it too.
 SOURCES = {
     "summary": "dbt_lana_marts.financial_summary",
     "balance_sheet": "dbt_lana_marts.fct_balance_sheet",
     "income_statement": "dbt_lana_marts.fct_income_statement",
     "loan_portfolio": "dbt_lana_marts.fct_loan_portfolio",
-    "account_balances": "dbt_lana_marts.fct_account_balances_daily",
-    "btc_price": "dbt_lana.int_btc_price_daily",
+    "loan_book_daily": "dbt_lana_marts.fct_loan_book_daily",
 }
 
 # Decimal places shown per currency; amounts with more significant places show them all.
@@ -60,14 +57,6 @@ INCOME_SECTIONS = [
     ("expenses", "Expenses"),
 ]
 INCOME_STATEMENT_MONTHS = 12  # columns of the income statement: the last N months
-# Ledger account roles (dim_accounts.account_role) whose USD balances are loans outstanding.
-OUTSTANDING_ROLE_PREFIXES = (
-    "disbursed_receivable_",
-    "disbursed_defaulted_",
-    "interest_receivable_",
-    "interest_defaulted_",
-)
-
 CHROMIUM_ENV = "LANA_DW_CHROMIUM"
 CHROMIUM_DEFAULT = "/usr/bin/chromium"
 # Headless on a machine with no network: without the background-networking flags Chromium
@@ -118,11 +107,6 @@ def format_amount(value: Any, places: int = 2, what: str = "amount") -> str:
         number = number.normalize()
     text = f"{number:,f}"
     return "0" + text[2:] if text.startswith("-0") and number == 0 else text
-
-
-def _cents(value: Decimal) -> Decimal:
-    """Rounded to the cent half away from zero, as the warehouse's round(x, 2)."""
-    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def format_count(value: Any) -> str:
@@ -406,47 +390,30 @@ def _loan_book(rows: list[Row]) -> dict:
     }
 
 
-def _daily_prices(rows: Iterable[Row], as_of: date | None) -> dict[date, Decimal]:
-    prices = {}
+def _loan_book_daily(
+    rows: Iterable[Row], as_of: date | None
+) -> tuple[dict[date, Decimal], list[tuple[date, Decimal, Decimal | None]]]:
+    """fct_loan_book_daily up to `as_of`: the BTC price per day (days with a price), and per
+    day loans outstanding (principal and interest receivable, USD) and collateral value (USD,
+    None before the first known price). Exact; the mart sums and values it in the warehouse."""
+    prices: dict[date, Decimal] = {}
+    series = []
     for row in rows:
-        day = _as_date(row["price_date"], "int_btc_price_daily.price_date")
-        if as_of is None or day <= as_of:
-            prices[day] = _decimal(row["btc_price_usd"], "int_btc_price_daily.btc_price_usd")
-    return dict(sorted(prices.items()))
-
-
-def _collateral_series(
-    rows: Iterable[Row], prices: Mapping[date, Decimal], as_of: date | None
-) -> list[tuple[date, Decimal, Decimal | None]]:
-    """Per day: loans outstanding (USD receivables) and collateral value (USD), exact.
-
-    Streams fct_account_balances_daily, keeping two sums per day. Loans outstanding: the USD
-    balances of the facilities' principal and interest receivable accounts (account_role).
-    Collateral: the BTC held for facilities, i.e. the debit-normal off-balance-sheet BTC
-    accounts (each facility's collateral account; the credit-normal omnibus mirrors their
-    sum), valued at that day's price (None when no price is known yet).
-    """
-    outstanding: dict[date, Decimal] = defaultdict(Decimal)
-    collateral: dict[date, Decimal] = defaultdict(Decimal)
-    for row in rows:
-        day = _as_date(row["balance_date"], "fct_account_balances_daily.balance_date")
+        day = _as_date(row["balance_date"], "fct_loan_book_daily.balance_date")
         if as_of is not None and day > as_of:
             continue
-        role = row.get("account_role") or ""
-        if row["currency"] == "USD" and role.startswith(OUTSTANDING_ROLE_PREFIXES):
-            outstanding[day] += _decimal(row["settled_balance"], "settled_balance")
-        elif (
-            row["currency"] == "BTC"
-            and row.get("statement_section") == "off_balance_sheet"
-            and row.get("normal_balance_type") == "debit"
-        ):
-            collateral[day] += _decimal(row["settled_balance"], "settled_balance")
-    series = []
-    for day in sorted(set(outstanding) | set(collateral)):
-        price = prices.get(day)
-        value = None if price is None else _cents(collateral[day] * price)
-        series.append((day, outstanding[day], value))
-    return series
+        if row["btc_price_usd"] is not None:
+            prices[day] = _decimal(row["btc_price_usd"], "fct_loan_book_daily.btc_price_usd")
+        value = row["collateral_usd"]
+        series.append(
+            (
+                day,
+                _decimal(row["outstanding_usd"], "fct_loan_book_daily.outstanding_usd"),
+                None if value is None else _decimal(value, "fct_loan_book_daily.collateral_usd"),
+            )
+        )
+    series.sort()
+    return dict(sorted(prices.items())), series
 
 
 # ---------------------------------------------------------------- charts (matplotlib SVG)
@@ -601,9 +568,8 @@ def render_financial_report(
             f"dbt build --vars '{{as_of_date: {as_of.isoformat()}}}'"
         )
     as_of = as_of or marts_as_of
-    prices = _daily_prices(read(SOURCES["btc_price"]), as_of)
+    prices, series = _loan_book_daily(read(SOURCES["loan_book_daily"]), as_of)
     loan_book = _loan_book(loan_portfolio)
-    series = _collateral_series(read(SOURCES["account_balances"]), prices, as_of)
     last_price = next(reversed(prices.items()), None)
     return _template().render(
         bank_name=bank_name,

@@ -86,17 +86,6 @@ def loan(state, code, principal, outstanding, interest, collateral_btc, collater
     }
 
 
-def balance(day, currency, role, section, normal, amount):
-    return {
-        "balance_date": day,
-        "currency": currency,
-        "account_role": role,
-        "statement_section": section,
-        "normal_balance_type": normal,
-        "settled_balance": amount,
-    }
-
-
 def bank() -> dict[str, list[dict]]:
     """A small bank: USD and BTC balance sheets, two months of income, two loan states."""
     jan, feb, mar = date(2025, 1, 1), date(2025, 2, 1), date(2025, 3, 1)
@@ -147,25 +136,31 @@ def bank() -> dict[str, list[dict]]:
             ),
             loan("Vencido", "2", D("700.00"), D("700.00"), D("3.33"), D("0.00000001"), D("0.00")),
         ],
-        SOURCES["account_balances"]: [
-            balance(d, "USD", "disbursed_receivable_not_yet_due_account", "asset", "debit", a)
-            for d, a in ((date(2025, 3, 30), D("1000.00")), (last, D("2100.00")))
-        ]
-        + [
-            balance(d, "USD", "interest_receivable_due_account", "asset", "debit", D("3.36"))
-            for d in (date(2025, 3, 30), last)
-        ]
-        + [
-            balance(d, "BTC", None, "off_balance_sheet", "debit", a)
-            for d, a in ((date(2025, 3, 30), D("0.1")), (last, D("0.5")))
-        ]
-        + [  # the omnibus: credit-normal, mirrors the collateral accounts; not counted
-            balance(last, "BTC", None, "off_balance_sheet", "credit", D("0.5")),
-            balance(last, "USD", "deposit", "liability", "credit", D("99999.00")),
-        ],
-        SOURCES["btc_price"]: [
-            {"price_date": date(2025, 3, 30), "btc_price_usd": D("80000.00000000")},
-            {"price_date": last, "btc_price_usd": D("90000.01000000")},
+        SOURCES["loan_book_daily"]: [
+            {  # before any price: no collateral value
+                "balance_date": date(2025, 3, 29),
+                "outstanding_usd": D("0.00"),
+                "collateral_usd": None,
+                "btc_price_usd": None,
+            },
+            {
+                "balance_date": date(2025, 3, 30),
+                "outstanding_usd": D("1003.36"),
+                "collateral_usd": D("8000.00"),
+                "btc_price_usd": D("80000.00"),
+            },
+            {  # 0.5 BTC x 90,000.01 = 45,000.005, rounded by the warehouse
+                "balance_date": last,
+                "outstanding_usd": D("2103.36"),
+                "collateral_usd": D("45000.01"),
+                "btc_price_usd": D("90000.01"),
+            },
+            {  # after the as-of date: not shown
+                "balance_date": date(2025, 4, 1),
+                "outstanding_usd": D("9999.99"),
+                "collateral_usd": D("1.00"),
+                "btc_price_usd": D("1.00"),
+            },
         ],
     }
 
@@ -254,10 +249,10 @@ def test_loan_book_by_status(page):
 
 
 def test_collateral_and_price_charts(page):
-    # last day: receivables 2,100.00 + 3.36; collateral 0.5 BTC x 90,000.01 = 45,000.005,
-    # rounded half up like the warehouse's round() (half even would give 45,000.00)
+    # the as-of day's row of fct_loan_book_daily, exact; the day after the as-of date unseen
     assert "loans outstanding 2,103.36, collateral value 45,000.01." in page
     assert "On 2025-03-31: 90,000.01 USD per BTC." in page
+    assert "9,999.99" not in page
     assert page.count("<svg ") == 3
     for chart in ("loan-book-chart", "collateral-chart", "btc-price-chart"):
         assert f'aria-label="{chart}"' in page
