@@ -288,7 +288,10 @@ def desired_state(config: AccessConfig, users: list[LoginUser], state: State) ->
     for role, r in config.roles.items():
         for grant in r.read:
             if "." in grant and tuple(grant.split(".")) not in state.relations:
-                notes.append(f"roles.{role}.read: {grant} does not exist (yet), nothing granted")
+                notes.append(
+                    f"roles.{role}.read: {grant} does not exist (yet), nothing granted now "
+                    "(the guard grants it when dbt builds it; without the guard, the next apply)"
+                )
 
     default_grants: set[tuple[str, str, str, str, str]] = set()
     for schema in config.schemas:
@@ -576,7 +579,9 @@ def _grant_revoke(add, *, desired: Mapping, current: Mapping, grant, revoke) -> 
 
 # --------------------------------------------------------------------------------------------
 # The personal-column guard: an event trigger, so the window between dbt creating a relation
-# (default privileges grant it whole) and the next apply does not exist.
+# (default privileges grant it whole) and the next apply does not exist. It also grants the
+# `schema.relation` reads, which default privileges (per schema) cannot express: dbt replaces
+# a table with a new one on every run, which would otherwise have no such grant until apply.
 
 GUARD_SCHEMA = "lana_access"
 GUARD_FUNCTION = "guard_personal_columns"
@@ -605,17 +610,48 @@ def guarded(config: AccessConfig) -> list[tuple[str, str]]:
     ]
 
 
+def relation_reads(config: AccessConfig) -> list[tuple[str, str, str]]:
+    """(schema, relation, role): `schema.relation` reads of the file. Default privileges are
+    per schema, so the guard grants these when dbt builds (or rebuilds) the relation."""
+    return [
+        (*grant.split("."), role)
+        for role, r in config.roles.items()
+        for grant in r.read
+        if "." in grant
+    ]
+
+
 def guard_function(config: AccessConfig) -> str:
-    """PL/pgSQL run after DDL in the database: a relation created or altered in a guarded
-    schema that has a personal column loses its grants to the guarded roles, which get SELECT
-    on the other columns only (what apply would grant)."""
-    pairs = guarded(config)
+    """PL/pgSQL run after DDL in the database, what apply would grant, at once:
+
+    - a relation created, altered or renamed whose name a role reads (`schema.relation`
+      under read) is granted SELECT to that role: dbt builds a table under a temporary name
+      and renames it, so without this the new table would have no such grant until apply;
+    - a relation that has a personal column loses its grants to the roles without
+      personal_data that read it (its whole schema, or it by name), which get SELECT on the
+      other columns only."""
+    # t: the relation's name, null for the whole schema.
+    pairs = [(schema, None, role) for schema, role in guarded(config)] + [
+        (schema, relation, role)
+        for schema, relation, role in relation_reads(config)
+        if not config.roles[role].personal_data
+    ]
     rows = (
         " union all ".join(
-            f"select {_literal(schema)}::text as s, {_literal(role)}::text as r"
-            for schema, role in pairs
+            f"select {_literal(schema)}::text as s, "
+            f"{_literal(relation) if relation else 'null'}::text as t, "
+            f"{_literal(role)}::text as r"
+            for schema, relation, role in pairs
         )
-        or "select null::text as s, null::text as r where false"
+        or "select null::text as s, null::text as t, null::text as r where false"
+    )
+    reads = (
+        " union all ".join(
+            f"select {_literal(schema)}::text as s, {_literal(relation)}::text as t, "
+            f"{_literal(role)}::text as r"
+            for schema, relation, role in relation_reads(config)
+        )
+        or "select null::text as s, null::text as t, null::text as r where false"
     )
     personal = "array[" + ", ".join(_literal(c) for c in config.personal_data.columns) + "]::text[]"
     return f"""create or replace function {GUARD_SCHEMA}.{GUARD_FUNCTION}() returns event_trigger
@@ -630,6 +666,14 @@ begin
         join pg_class as c on c.oid = d.objid
         where d.classid = 'pg_class'::regclass and c.relkind in ('r', 'p', 'v', 'm', 'f')
     loop
+        for grantee in
+            select g.r from ({reads}) as g
+            join pg_class as c on c.oid = command.objid and c.relname = g.t
+            join pg_namespace as n on n.oid = c.relnamespace and n.nspname = g.s
+            join pg_roles as a on a.rolname = g.r
+        loop
+            execute format('grant select on table %s to %I', command.objid::regclass, grantee);
+        end loop;
         continue when not exists (
             select 1 from pg_attribute
             where attrelid = command.objid and attnum > 0 and not attisdropped
@@ -643,6 +687,7 @@ begin
             join pg_class as c on c.oid = command.objid
             join pg_namespace as n on n.oid = c.relnamespace and n.nspname = g.s
             join pg_roles as a on a.rolname = g.r
+            where g.t is null or g.t = c.relname
         loop
             execute format('revoke all on table %s from %I', command.objid::regclass, grantee);
             if allowed is not null then
@@ -689,15 +734,24 @@ def _guard_changes(config: AccessConfig, state: State, add, plan) -> None:
             "next apply, a relation built with a personal column in "
             + ", ".join(sorted({s for s, _ in guarded(config)}))
             + " is granted whole by the default privileges"
+            + (
+                ", and a relation read by name ("
+                + ", ".join(sorted({f"{s}.{t}" for s, t, _ in relation_reads(config)}))
+                + ") that dbt builds or rebuilds is not granted at all"
+                if relation_reads(config)
+                else ""
+            )
         )
         return
     schema, function = sql.Identifier(GUARD_SCHEMA), sql.Identifier(GUARD_SCHEMA, GUARD_FUNCTION)
     roles = ", ".join(f"{r} in {s}" for s, r in guarded(config)) or "nobody"
+    reads = ", ".join(f"{s}.{t} to {r}" for s, t, r in relation_reads(config)) or "none"
     add(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(schema))
     add(
         sql.SQL(guard_function(config)),
         f"CREATE OR REPLACE FUNCTION {GUARD_SCHEMA}.{GUARD_FUNCTION}() ... /* after DDL: a "
-        f"relation with a personal column gets column grants only ({roles}) */",
+        f"relation with a personal column gets column grants only ({roles}); a relation read "
+        f"by name is granted ({reads}) */",
     )
     add(sql.SQL("COMMENT ON FUNCTION {}() IS {}").format(function, sql.Literal(fingerprint)))
     add(sql.SQL("DROP EVENT TRIGGER IF EXISTS {}").format(sql.Identifier(GUARD_TRIGGER)))

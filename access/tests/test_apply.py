@@ -35,6 +35,18 @@ class Small:
                 conn.execute(statement)
 
 
+# The marts the financial report reads (roles.yml grants them to lana_reporting by name), as
+# (columns, one row); fct_payments is a mart it does not read.
+REPORT_MARTS = {
+    "financial_summary": ("month_start date, deposits_usd numeric", "'2025-01-01', 1250.50"),
+    "fct_balance_sheet": ("currency text, category text, balance numeric", "'USD', 'asset', 9"),
+    "fct_income_statement": ("month_start date, currency text, amount numeric", "now(), 'USD', 2"),
+    "fct_loan_portfolio": ("status text, principal_usd numeric", "'ACTIVE', 100"),
+    "fct_loan_book_daily": ("day date, principal_usd numeric, cvl numeric", "now(), 100, 1.5"),
+}
+OTHER_MARTS = {"fct_payments": ("payment_id int, customer_id int, amount_usd numeric", "1, 1, 5")}
+
+
 @pytest.fixture
 def small(new_database, setup, login) -> Small:
     dsn = new_database()
@@ -48,10 +60,11 @@ def small(new_database, setup, login) -> Small:
         dbt.execute(
             "insert into dbt_lana_marts.dim_customers values (1, 'ana@example.sv', 'ACTIVE')"
         )
-        dbt.execute(
-            "create table dbt_lana_marts.financial_summary (month_start date, deposits_usd numeric)"
-        )
-        dbt.execute("insert into dbt_lana_marts.financial_summary values ('2025-01-01', 1250.50)")
+        # Built after apply, as dbt does: the marts read by name are granted by apply's event
+        # trigger, the moment they are created.
+        for mart, (columns, row) in {**REPORT_MARTS, **OTHER_MARTS}.items():
+            dbt.execute(f"create table dbt_lana_marts.{mart} ({columns})")
+            dbt.execute(f"insert into dbt_lana_marts.{mart} values ({row})")
         dbt.execute(
             "create view dbt_lana_marts_masked.dim_customers as select customer_id, "
             "md5(email) as email_hash, status from dbt_lana_marts.dim_customers"
@@ -71,44 +84,126 @@ def test_a_small_warehouse_built_after_apply_needs_no_second_apply(small, login)
         ).fetchall() == [("ACTIVE",)]
 
 
+def test_reporting_reads_the_financial_reports_marts_and_no_other(small, login, refused):
+    with login(small.dsn, "generate_es_reports") as conn:
+        for mart in REPORT_MARTS:
+            assert conn.execute(f"select count(*) from dbt_lana_marts.{mart}").fetchone() == (1,)
+        rows = conn.execute("select deposits_usd from dbt_lana_marts.financial_summary").fetchall()
+        assert [str(r[0]) for r in rows] == ["1250.50"]
+        # The schema is open to it, the other tables are not (personal data or not).
+        for table in ("dim_customers", "fct_payments"):
+            message = refused(conn, f"select count(*) from dbt_lana_marts.{table}")
+            assert message == f"permission denied for table {table}"
+        # It reads them, it cannot change them.
+        message = refused(conn, "delete from dbt_lana_marts.fct_balance_sheet")
+        assert message == "permission denied for table fct_balance_sheet"
+        message = refused(conn, "create table dbt_lana_marts.mine (n int)")
+        assert message == "permission denied for schema dbt_lana_marts"
+
+
+def _rebuild_like_dbt(conn: psycopg.Connection, table: str) -> None:
+    """dbt's table materialization on PostgreSQL: a new table under a temporary name, then
+    swapped in; the old table (and any grant on it) is dropped."""
+    conn.execute(f"create table dbt_lana_marts.{table}__dbt_tmp as table dbt_lana_marts.{table}")
+    conn.execute(f"alter table dbt_lana_marts.{table} rename to {table}__dbt_backup")
+    conn.execute(f"alter table dbt_lana_marts.{table}__dbt_tmp rename to {table}")
+    conn.execute(f"drop table dbt_lana_marts.{table}__dbt_backup cascade")
+
+
+def test_marts_dbt_rebuilds_stay_readable_by_name_without_apply(small, login, refused):
+    """Default privileges are per schema and cannot grant one relation: apply's event trigger
+    grants a relation read by name when dbt creates or renames it."""
+    with login(small.dsn, "dbt") as dbt:
+        for mart in [*REPORT_MARTS, *OTHER_MARTS]:
+            _rebuild_like_dbt(dbt, mart)
+    with login(small.dsn, "generate_es_reports") as conn:
+        for mart in REPORT_MARTS:
+            assert conn.execute(f"select count(*) from dbt_lana_marts.{mart}").fetchone() == (1,)
+        message = refused(conn, "select count(*) from dbt_lana_marts.fct_payments")
+        assert message == "permission denied for table fct_payments"
+    assert small.plan().changes == []
+
+
+def test_without_the_guard_a_mart_read_by_name_waits_for_apply(small, setup, login, refused):
+    """The trigger needs a superuser to install: without it, a mart dbt rebuilds (or builds
+    for the first time after apply) is not readable by name until the next apply."""
+    reporting = setup.role("lana_reporting")
+    small.admin(f"drop event trigger {postgres.GUARD_TRIGGER}")
+    with login(small.dsn, "dbt") as dbt:
+        _rebuild_like_dbt(dbt, "fct_balance_sheet")
+        dbt.execute("drop table dbt_lana_marts.fct_loan_portfolio")
+    with login(small.dsn, "generate_es_reports") as conn:
+        message = refused(conn, "select count(*) from dbt_lana_marts.fct_balance_sheet")
+        assert message == "permission denied for table fct_balance_sheet"
+    plan = small.plan()
+    assert shown(plan)[0] == (
+        f'GRANT SELECT ON TABLE "dbt_lana_marts"."fct_balance_sheet" TO "{reporting}"'
+    )
+    assert (
+        f"roles.{reporting}.read: dbt_lana_marts.fct_loan_portfolio does not exist (yet), "
+        "nothing granted now (the guard grants it when dbt builds it; without the guard, the "
+        "next apply)"
+    ) in plan.notes
+    small.apply()
+    with login(small.dsn, "generate_es_reports") as conn:
+        assert conn.execute("select count(*) from dbt_lana_marts.fct_balance_sheet").fetchone() == (
+            1,
+        )
+    with login(small.dsn, "dbt") as dbt:  # the trigger is back: a new mart is granted at once
+        columns, row = REPORT_MARTS["fct_loan_portfolio"]
+        dbt.execute(f"create table dbt_lana_marts.fct_loan_portfolio ({columns})")
+    with login(small.dsn, "generate_es_reports") as conn:
+        assert conn.execute(
+            "select count(*) from dbt_lana_marts.fct_loan_portfolio"
+        ).fetchone() == (0,)
+
+
+def _is_guard(statement: str) -> bool:
+    return postgres.GUARD_SCHEMA in statement or postgres.GUARD_TRIGGER in statement
+
+
 def test_editing_the_file_makes_the_grant_appear_and_disappear(small, setup, login, refused):
     reporting = setup.role("lana_reporting")
     wider = load(
         setup.write_file(
             lambda text: text.replace(
-                "read: [dbt_lana_reports]",
-                "read: [dbt_lana_reports, dbt_lana_marts.financial_summary]",
+                "      - dbt_lana_marts.fct_loan_book_daily\n",
+                "      - dbt_lana_marts.fct_loan_book_daily\n      - dbt_lana_marts.fct_payments\n",
             ),
             name="wider.yml",
         )
     )
     with login(small.dsn, "generate_es_reports") as conn:
-        message = refused(conn, "select * from dbt_lana_marts.financial_summary")
-        assert message == "permission denied for schema dbt_lana_marts"
+        message = refused(conn, "select * from dbt_lana_marts.fct_payments")
+        assert message == "permission denied for table fct_payments"
 
-    plan = small.plan(wider)
-    assert shown(plan) == [
-        f'GRANT USAGE ON SCHEMA "dbt_lana_marts" TO "{reporting}"',
-        f'GRANT SELECT ON TABLE "dbt_lana_marts"."financial_summary" TO "{reporting}"',
+    # The grant, and the event trigger again (what it grants by name changed).
+    plan = shown(small.plan(wider))
+    assert [s for s in plan if not _is_guard(s)] == [
+        f'GRANT SELECT ON TABLE "dbt_lana_marts"."fct_payments" TO "{reporting}"',
     ]
+    assert len(plan) == 6 and plan[-1].startswith("CREATE EVENT TRIGGER")
     small.apply(wider)
     with login(small.dsn, "generate_es_reports") as conn:
-        rows = conn.execute("select deposits_usd from dbt_lana_marts.financial_summary").fetchall()
-        assert [str(r[0]) for r in rows] == ["1250.50"]
-        # The schema is open to it now, the other tables are not.
+        rows = conn.execute("select amount_usd from dbt_lana_marts.fct_payments").fetchall()
+        assert [str(r[0]) for r in rows] == ["5"]
+        # The table next to it is still refused.
         message = refused(conn, "select * from dbt_lana_marts.dim_customers")
         assert message == "permission denied for table dim_customers"
     assert small.plan(wider).changes == []
 
-    plan = small.plan()  # the file as committed
-    assert shown(plan) == [
-        f'REVOKE USAGE ON SCHEMA "dbt_lana_marts" FROM "{reporting}"',
-        f'REVOKE SELECT ON TABLE "dbt_lana_marts"."financial_summary" FROM "{reporting}"',
+    plan = shown(small.plan())  # the file as committed
+    assert [s for s in plan if not _is_guard(s)] == [
+        f'REVOKE SELECT ON TABLE "dbt_lana_marts"."fct_payments" FROM "{reporting}"',
     ]
     small.apply()
     with login(small.dsn, "generate_es_reports") as conn:
-        message = refused(conn, "select * from dbt_lana_marts.financial_summary")
-        assert message == "permission denied for schema dbt_lana_marts"
+        message = refused(conn, "select * from dbt_lana_marts.fct_payments")
+        assert message == "permission denied for table fct_payments"
+        assert conn.execute("select count(*) from dbt_lana_marts.financial_summary").fetchone() == (
+            1,
+        )
+    assert small.plan().changes == []
 
 
 def test_a_role_removed_from_the_file_loses_its_grants(small, setup, login, refused):

@@ -24,25 +24,27 @@ def _email(member: str) -> tuple[str, str]:
     return ("group_by_email" if kind == "group" else "user_by_email", email)
 
 
-def expected(raw: dict) -> tuple[set, set, set]:
-    grants, authorized, job_users = set(), set(), set()
+def expected(raw: dict) -> tuple[set, set, set, set]:
+    grants, authorized, job_users, tables = set(), set(), set(), set()
     for role in raw["roles"].values():
         member = role["bigquery"].replace("{project}", PROJECT)
         field, email = _email(member)
         for dataset in role.get("write", []):
             grants.add((dataset, "WRITER", field, email))
         for dataset in role.get("read", []):
-            if dataset not in role.get("write", []):
+            if "." in dataset:  # schema.relation: that table only
+                tables.add((*dataset.split("."), "roles/bigquery.dataViewer", member))
+            elif dataset not in role.get("write", []):
                 grants.add((dataset, "READER", field, email))
         job_users.add(member)
     for name, schema in raw["schemas"].items():
         for target in schema.get("views_read", []):
             authorized.add((target, name))
-    return grants, authorized, job_users
+    return grants, authorized, job_users, tables
 
 
-def actual(document: dict) -> tuple[set, set, set]:
-    grants, authorized = set(), set()
+def actual(document: dict) -> tuple[set, set, set, set]:
+    grants, authorized, tables = set(), set(), set()
     for entry in document["resource"]["google_bigquery_dataset_access"].values():
         assert entry["project"] == PROJECT
         if "dataset" in entry:
@@ -56,7 +58,10 @@ def actual(document: dict) -> tuple[set, set, set]:
     for entry in document["resource"]["google_project_iam_member"].values():
         assert (entry["role"], entry["project"]) == ("roles/bigquery.jobUser", PROJECT)
         job_users.add(entry["member"])
-    return grants, authorized, job_users
+    for entry in document["resource"].get("google_bigquery_table_iam_member", {}).values():
+        assert entry["project"] == PROJECT
+        tables.add((entry["dataset_id"], entry["table_id"], entry["role"], entry["member"]))
+    return grants, authorized, job_users, tables
 
 
 def test_the_plan_grants_exactly_what_the_file_says():
@@ -66,12 +71,29 @@ def test_the_plan_grants_exactly_what_the_file_says():
 
 
 def test_analysts_reach_the_marts_only_through_the_masked_views():
-    grants, authorized, _ = actual(json.loads(bigquery.render(load(ROLES))))
+    grants, authorized, _, tables = actual(json.loads(bigquery.render(load(ROLES))))
     analysts = {(d, r) for d, r, _, email in grants if email == "lana-dw-analysts@example.com"}
     assert analysts == {("dbt_lana_marts_masked", "READER")}
     assert ("dbt_lana_marts", "dbt_lana_marts_masked") in authorized
+    assert not [t for t in tables if "analysts" in t[3]]
     reporting = {(d, r) for d, r, _, email in grants if email.startswith("lana-dw-reporting@")}
     assert reporting == {("dbt_lana_reports", "READER")}
+    # The financial report's marts, table by table: no READER on dbt_lana_marts, so
+    # dim_customers and the other marts stay closed.
+    reporting_tables = {(d, t, r) for d, t, r, member in tables if "lana-dw-reporting@" in member}
+    assert reporting_tables == {
+        ("dbt_lana_marts", table, "roles/bigquery.dataViewer")
+        for table in (
+            "financial_summary",
+            "fct_balance_sheet",
+            "fct_income_statement",
+            "fct_loan_portfolio",
+            "fct_loan_book_daily",
+        )
+    }
+    assert {member for *_, member in tables} == {
+        "serviceAccount:lana-dw-reporting@${var.project_id}.iam.gserviceaccount.com"
+    }
     loader = {(d, r) for d, r, _, email in grants if email.startswith("lana-dw-loader@")}
     assert loader == {("lana_raw", "WRITER")}
 
@@ -105,16 +127,20 @@ def test_cli_writes_the_file_and_a_project_default(lana_dw, tmp_path):
 def test_a_table_read_becomes_a_table_binding(setup):
     path = setup.write_file(
         lambda text: text.replace(
-            "read: [dbt_lana_reports]", "read: [dbt_lana_reports, dbt_lana_marts.financial_summary]"
+            "      - dbt_lana_marts.fct_loan_book_daily\n",
+            "      - dbt_lana_marts.fct_loan_book_daily\n      - dbt_lana_marts.fct_payments\n",
         ),
         name="bq.yml",
     )
-    document = bigquery.build(load(path))
-    (binding,) = document["resource"]["google_bigquery_table_iam_member"].values()
-    assert binding == {
+    base = setup.write_file(name="bq_base.yml")
+    before = bigquery.build(load(base))["resource"]["google_bigquery_table_iam_member"]
+    after = bigquery.build(load(path))["resource"]["google_bigquery_table_iam_member"]
+    key = f"{setup.role('lana_reporting')}__dbt_lana_marts__fct_payments"
+    assert set(after) - set(before) == {key}
+    assert after[key] == {
         "project": PROJECT,
         "dataset_id": "dbt_lana_marts",
-        "table_id": "financial_summary",
+        "table_id": "fct_payments",
         "role": "roles/bigquery.dataViewer",
         "member": "serviceAccount:lana-dw-reporting@${var.project_id}.iam.gserviceaccount.com",
     }

@@ -3,6 +3,7 @@ environment is refused with a message naming the problem."""
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import pytest
@@ -20,9 +21,17 @@ def test_the_committed_file_is_the_seed_table():
     assert set(roles["lana_engineer"].write) == ALL and roles["lana_engineer"].personal_data
     assert roles["lana_analyst"].read == ("dbt_lana_marts_masked",)
     assert not roles["lana_analyst"].write and not roles["lana_analyst"].personal_data
-    assert (
-        roles["lana_reporting"].read == ("dbt_lana_reports",) and not roles["lana_reporting"].write
+    # Reporting: the report views, and the financial report's five marts by name (never the
+    # whole of dbt_lana_marts: dim_customers and the other marts stay closed).
+    assert roles["lana_reporting"].read == (
+        "dbt_lana_reports",
+        "dbt_lana_marts.financial_summary",
+        "dbt_lana_marts.fct_balance_sheet",
+        "dbt_lana_marts.fct_income_statement",
+        "dbt_lana_marts.fct_loan_portfolio",
+        "dbt_lana_marts.fct_loan_book_daily",
     )
+    assert not roles["lana_reporting"].write and roles["lana_reporting"].personal_data
     # The tools: the loader writes lana_raw only, dbt reads raw and writes its schemas.
     assert roles["lana_loader"].write == ("lana_raw",) and not roles["lana_loader"].read
     assert roles["lana_transformer"].read == ("lana_raw",)
@@ -34,6 +43,18 @@ def test_the_committed_file_is_the_seed_table():
     assert tools["lana_loader"] == "LANA_DW_LOADER_USER"
     assert tools["lana_transformer"] == "LANA_DW_DBT_USER"
     assert tools["lana_reporting"] == "LANA_DW_REPORTING_USER"
+
+
+def test_reporting_reads_exactly_the_marts_the_financial_report_reads():
+    """financial.py's SOURCES (read as text: the report's package is not imported here)."""
+    source = ROLES.parents[1] / "generate_es_reports" / "generate_es_reports" / "financial.py"
+    (sources,) = [
+        node.value
+        for node in ast.parse(source.read_text()).body
+        if isinstance(node, ast.Assign) and [t.id for t in node.targets] == ["SOURCES"]
+    ]
+    marts = {g for g in load(ROLES).roles["lana_reporting"].read if "." in g}
+    assert marts == set(ast.literal_eval(sources).values())
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -60,8 +81,8 @@ def write(tmp_path: Path, text: str) -> Path:
         ),
         (
             (
-                "    personal_data: true\n    read: [dbt_lana_reports]",
-                "    personal_data: yes please\n    read: [dbt_lana_reports]",
+                "    personal_data: true\n    # The regulator report views",
+                "    personal_data: yes please\n    # The regulator report views",
             ),
             "roles.lana_reporting.personal_data",
         ),
