@@ -112,13 +112,17 @@ class XmlWriter:
         self.out = out
         self.layout = layout(xsd)
         names = [c.name for c in self.layout.columns]
-        missing, extra = set(names) - set(columns), set(columns) - set(names)
+        required = {c.name for c in self.layout.columns if not c.optional}
+        missing, extra = required - set(columns), set(columns) - set(names)
         if missing or extra:
             raise ReportError(
                 f"the model's columns differ from the elements of <{self.layout.row}> in "
                 f"{xsd.name}: missing {sorted(missing)}, not in the XSD {sorted(extra)}"
             )
-        self.index = [columns.index(c.name) for c in self.layout.columns]
+        # optional elements the model does not have are never written
+        self.index = [
+            columns.index(c.name) if c.name in columns else None for c in self.layout.columns
+        ]
         self.rows = 0
         out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
         namespace = quoteattr(self.layout.namespace)
@@ -128,7 +132,7 @@ class XmlWriter:
         self.rows += 1
         parts = [f"<{self.layout.row}>"]
         for column, i in zip(self.layout.columns, self.index, strict=True):
-            value = row[i]
+            value = None if i is None else row[i]
             tag = column.name
             if value is None:
                 if column.nillable:
