@@ -8,7 +8,8 @@ import pytest
 from lana_dw.definitions import defs
 from lana_dw.defs.bitfinex.assets import BITFINEX_TABLES
 from lana_dw.defs.lana_el.assets import LANA_TABLES
-from lana_dw.defs.shared.resources import DUCKDB_POOL, tap_postgres_url
+from lana_dw.defs.reports.assets import REPORTS, regulator_report_files, report_key
+from lana_dw.defs.shared.resources import DUCKDB_POOL, DuckDBWarehouse, tap_postgres_url
 from lana_dw.defs.sumsub.assets import SUMSUB_TABLES
 
 
@@ -46,6 +47,49 @@ def test_dbt_sources_are_the_el_assets(graph):
 def test_report_depends_on_its_mart(graph):
     report = graph.get(dg.AssetKey(["reports", "financial_summary"]))
     assert report.parent_keys == {dg.AssetKey(["dbt_lana_marts", "financial_summary"])}
+
+
+def test_each_regulator_file_is_an_asset_on_its_report_model(graph):
+    """["reports", norm, file] per report of reports.yml, on its dbt model, whose dbt tests are
+    blocking asset checks (severity error): a failing one stops the file."""
+    keys = {k for k in graph.get_all_asset_keys() if k.path[0] == "reports" and len(k.path) == 3}
+    assert keys == {report_key(r) for r in REPORTS.reports} and len(keys) == 9
+    checks = graph.asset_check_keys
+    for report in REPORTS.reports:
+        model = dg.AssetKey(["dbt_lana_reports", report.model])
+        as_of = dg.AssetKey(["dbt_lana_reports", "report_as_of"])
+        assert graph.get(report_key(report)).parent_keys == {model, as_of}
+        model_checks = [c for c in checks if c.asset_key == model]
+        assert model_checks, f"{report.model} has no dbt tests"
+        assert all(graph.get_check_spec(c).blocking for c in model_checks)
+
+
+def test_a_failing_blocking_check_upstream_stops_the_report_files(tmp_path, monkeypatch):
+    """Dagster's side of it: the model's blocking check fails, so the report step never runs."""
+    monkeypatch.setenv("LANA_REPORTS_DIR", str(tmp_path / "reports"))
+    report = REPORTS.reports[0]
+    model = dg.AssetKey(["dbt_lana_reports", report.model])
+
+    @dg.asset(key=model, check_specs=[dg.AssetCheckSpec("not_null", asset=model, blocking=True)])
+    def stand_in_model():
+        return dg.MaterializeResult(
+            check_results=[dg.AssetCheckResult(check_name="not_null", passed=False)]
+        )
+
+    result = dg.materialize(
+        [stand_in_model, regulator_report_files],
+        selection=[model, report_key(report)],
+        resources={"warehouse": DuckDBWarehouse()},
+        raise_on_error=False,
+    )
+    assert not result.success
+    started = {e.step_key for e in result.all_events if e.event_type_value == "STEP_START"}
+    assert started == {model.to_python_identifier()}  # the model's step, not the reports'
+    assert any(
+        e.is_step_failure and "blocking asset check" in str(e.event_specific_data.error)
+        for e in result.all_events
+    )
+    assert not (tmp_path / "reports").exists()
 
 
 def test_daily_job_covers_everything_and_is_scheduled_at_two(graph):
