@@ -173,27 +173,21 @@ def demo(customers: int, days: int, more_days: int, seed: int) -> None:
 
     warehouse = Path(env["LANA_DUCKDB_PATH"])
     reports_dir = Path(env["LANA_REPORTS_DIR"])
-    # a bucket URL (any fsspec URL) is not listed here: the run's files are in its manifest
-    report_run = (
-        None if "://" in env["LANA_REPORTS_DIR"] else _report_run(reports_dir, second_started)
-    )
-    if report_run is None and "://" not in env["LANA_REPORTS_DIR"]:
+    report_run = _report_run(reports_dir, second_started)
+    if report_run is None:
         raise click.ClickException(f"the pipeline wrote no report run under {reports_dir}")
+    folder, manifest = report_run
     click.echo("")
     click.secho("lana-dw demo: done", bold=True)
     click.echo(f"  source      {_redact(dsn)}")
     click.echo(f"  warehouse   {warehouse}  (schemas lana_raw, dbt_lana, dbt_lana_marts)")
     click.echo(f"  report      {reports_dir / 'financial_summary.csv'}")
-    if report_run is None:
-        click.echo(f"  regulator   {env['LANA_REPORTS_DIR']}/<Dagster run id>/manifest.json")
-    else:
-        folder, manifest = report_run
-        click.echo(f"  regulator   {folder}/  (as of {manifest['as_of_date']})")
-        for entry in manifest["files"]:
-            click.echo(f"    {folder / entry['path']}  ({entry['rows']} rows)")
-        for entry in manifest["skipped"]:
-            click.echo(f"    not written: {entry['path']}: {entry['reason']}")
-        click.echo(f"    {folder / 'manifest.json'}")
+    click.echo(f"  regulator   {folder}/  (as of {manifest['as_of_date']})")
+    for entry in manifest["files"]:
+        click.echo(f"    {folder / entry['path']}  ({entry['rows']} rows)")
+    for entry in manifest["skipped"]:
+        click.echo(f"    not written: {entry['path']}: {entry['reason']}")
+    click.echo(f"    {folder / 'manifest.json'}")
     click.echo(f"  log         {log}")
     click.echo(f"  pipeline    first run {first:.0f} s, after one more week {second:.0f} s")
     for label, value in _headlines(warehouse):

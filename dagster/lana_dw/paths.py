@@ -19,9 +19,3 @@ def reports_dir() -> Path:
     """Where report files land (env LANA_REPORTS_DIR, default reports/)."""
     return Path(os.environ.get("LANA_REPORTS_DIR", REPO_ROOT / "reports")).resolve()
 
-
-def reports_destination() -> str:
-    """Where the report runs land: LANA_REPORTS_DIR as is when it is a URL (gs://bucket/...,
-    any fsspec URL), else the folder `reports_dir()`."""
-    value = os.environ.get("LANA_REPORTS_DIR", "")
-    return value if "://" in value else str(reports_dir())

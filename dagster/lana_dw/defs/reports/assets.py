@@ -52,7 +52,7 @@ def regulator_report_files(context: dg.AssetExecutionContext, warehouse: DuckDBW
     with DuckDB(warehouse.path) as reader:
         current = run_reports(
             reader,
-            paths.reports_destination(),
+            paths.reports_dir(),
             config=REPORTS,
             only=selected,
             run_id=context.run_id,
