@@ -18,4 +18,3 @@ def duckdb_path() -> Path:
 def reports_dir() -> Path:
     """Where report files land (env LANA_REPORTS_DIR, default reports/)."""
     return Path(os.environ.get("LANA_REPORTS_DIR", REPO_ROOT / "reports")).resolve()
-
