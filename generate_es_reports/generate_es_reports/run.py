@@ -72,6 +72,7 @@ class Run:
         if not RUN_ID.match(self.run_id):
             raise ReportError(f"run id {self.run_id!r}: letters, digits, '_', '.', '-' only")
         self.created_at = datetime.now(UTC).replace(microsecond=0).isoformat()
+        warehouse.connect()  # an unreachable warehouse fails the run, not each report
         self.as_of_date = self._built_as_of()
         self.files: list[WrittenFile] = []
         self.results: list[ReportResult] = []

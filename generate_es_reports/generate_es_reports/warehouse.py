@@ -59,6 +59,10 @@ class Warehouse:
     def read(self, schema: str, relation: str) -> Iterator[Relation]:
         raise NotImplementedError
 
+    def connect(self):
+        """Open the connection (raises WarehouseError when the warehouse cannot be reached)."""
+        raise NotImplementedError
+
     def dicts(self, schema: str, relation: str) -> Iterator[dict]:
         """The relation's rows as {column: value}; `functools.partial(w.dicts, schema)` is a
         `read(relation) -> Iterable[dict]` callable."""
@@ -90,7 +94,7 @@ class DuckDB(Warehouse):
         self.path = Path(path)
         self._con = None
 
-    def _connect(self):
+    def connect(self):
         import duckdb
 
         if self._con is None:
@@ -106,7 +110,7 @@ class DuckDB(Warehouse):
     def read(self, schema: str, relation: str) -> Iterator[Relation]:
         import duckdb
 
-        cur = self._connect().cursor()
+        cur = self.connect().cursor()
         try:
             try:
                 probe = cur.execute(f"select * from {self.quote(schema, relation)} limit 0")
@@ -139,7 +143,7 @@ class Postgres(Warehouse):
         self.conninfo = conninfo
         self._con = None
 
-    def _connect(self):
+    def connect(self):
         import psycopg
 
         if self._con is None:
@@ -153,7 +157,7 @@ class Postgres(Warehouse):
     def read(self, schema: str, relation: str) -> Iterator[Relation]:
         import psycopg
 
-        con = self._connect()
+        con = self.connect()
         try:
             try:
                 probe = con.execute(f"select * from {self.quote(schema, relation)} limit 0")
@@ -211,7 +215,7 @@ class BigQuery(Warehouse):
     def quote(self, schema: str, relation: str) -> str:
         return f"`{self.project}.{schema}.{relation}`"
 
-    def _connect(self):
+    def connect(self):
         if self._client is None:
             try:
                 from google.cloud import bigquery
@@ -234,7 +238,7 @@ class BigQuery(Warehouse):
     def read(self, schema: str, relation: str) -> Iterator[Relation]:
         from google.api_core.exceptions import GoogleAPIError
 
-        client = self._connect()
+        client = self.connect()
         try:
             table = client.get_table(f"{self.project}.{schema}.{relation}")
             columns = [field.name for field in table.schema]

@@ -53,3 +53,12 @@ def test_list_shows_the_packaged_reports(warehouse_path):
     result = invoke(["list"], warehouse_path)
     assert result.exit_code == 0
     assert "nrp_92/01_persona" in result.output and "nrsf_03/depositos.txt" in result.output
+
+
+def test_an_unreachable_warehouse_fails_the_run_once(config_path, tmp_path):
+    missing = tmp_path / "nowhere.duckdb"
+    args = ["run", "--config", str(config_path), "--destination", str(tmp_path / "out")]
+    result = invoke(args, missing)
+    assert result.exit_code == 1
+    assert result.output.count("does not exist") == 1 and "FAILED" not in result.output
+    assert not (tmp_path / "out").exists() and not missing.exists()
