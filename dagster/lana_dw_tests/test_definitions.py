@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 import pytest
 from lana_dw.definitions import defs
 from lana_dw.defs.bitfinex.assets import BITFINEX_TABLES
@@ -90,6 +91,44 @@ def test_a_failing_blocking_check_upstream_stops_the_report_files(tmp_path, monk
         for e in result.all_events
     )
     assert not (tmp_path / "reports").exists()
+
+
+def test_report_files_asset_writes_its_selection_with_metadata(tmp_path, monkeypatch):
+    """One report file selected, on a DuckDB warehouse holding its model: the files land in
+    LANA_REPORTS_DIR/<run id>/ and the asset's metadata names them and their rows."""
+    warehouse = tmp_path / "lana.duckdb"
+    report = next(r for r in REPORTS.reports if r.file == "referencia_garantia")
+    row = ["1001", "01", "PD", "A&B <ñ>", "PC", "1234.50"]
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema dbt_lana_reports")
+        con.execute(
+            "create table dbt_lana_reports.report_as_of as select '2025-03-31' as as_of_date"
+        )
+        con.execute(
+            f"create table dbt_lana_reports.{report.model} (num_referencia varchar, "
+            "cod_cartera varchar, cod_activo varchar, identificacion_garantia varchar, "
+            "tipo_garantia varchar, valor_garantia_proporcional varchar)"
+        )
+        con.execute(f"insert into dbt_lana_reports.{report.model} values (?, ?, ?, ?, ?, ?)", row)
+    monkeypatch.setenv("LANA_DUCKDB_PATH", str(warehouse))
+    monkeypatch.setenv("LANA_REPORTS_DIR", str(tmp_path / "reports"))
+    result = dg.materialize(
+        [regulator_report_files],
+        selection=[report_key(report)],
+        resources={"warehouse": DuckDBWarehouse()},
+    )
+    [materialization] = result.asset_materializations_for_node("regulator_report_files")
+    metadata = materialization.metadata
+    assert materialization.asset_key == report_key(report)
+    assert (metadata["rows"].value, metadata["as_of_date"].value) == (1, "2025-03-31")
+    folder = tmp_path / "reports" / result.run_id
+    assert metadata["xml_path"].value == str(folder / "nrp_92" / "referencia_garantia.xml")
+    assert metadata["csv_path"].value == str(folder / "nrp_92" / "referencia_garantia.csv")
+    assert sorted(p.name for p in folder.rglob("*") if p.is_file()) == [
+        "manifest.json",
+        "referencia_garantia.csv",
+        "referencia_garantia.xml",
+    ]
 
 
 def test_daily_job_covers_everything_and_is_scheduled_at_two(graph):

@@ -55,7 +55,7 @@ def regulator_report_files(context: dg.AssetExecutionContext, warehouse: DuckDBW
             paths.reports_dir(),
             config=REPORTS,
             only=selected,
-            run_id=context.run_id,
+            run_id=context.run.run_id,
         )
     context.log.info(f"report files in {current.folder} (as of {current.as_of_date})")
     for result in current.results:
