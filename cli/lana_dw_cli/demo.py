@@ -184,7 +184,8 @@ def demo(customers: int, days: int, more_days: int, seed: int) -> None:
     click.echo(f"  report      {reports_dir / 'financial_summary.csv'}")
     click.echo(f"  regulator   {folder}/  (as of {manifest['as_of_date']})")
     for entry in manifest["files"]:
-        click.echo(f"    {folder / entry['path']}  ({entry['rows']} rows)")
+        rows = "" if entry["rows"] is None else f"  ({entry['rows']} rows)"
+        click.echo(f"    {folder / entry['path']}{rows}")
     for entry in manifest["skipped"]:
         click.echo(f"    not written: {entry['path']}: {entry['reason']}")
     click.echo(f"    {folder / 'manifest.json'}")

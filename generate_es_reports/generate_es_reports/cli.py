@@ -93,7 +93,8 @@ def run_command(
     click.echo(f"run {current.run_id} as of {current.as_of_date or 'unknown date'}")
     click.echo(f"  {current.folder}")
     for written in current.files:
-        click.echo(f"  {written.url}  ({written.rows} rows)")
+        rows = "" if written.rows is None else f"  ({written.rows} rows)"
+        click.echo(f"  {written.url}{rows}")
     click.echo(f"  {current.destination.url_of(current.run_id + '/manifest.json')}")
     for result in current.results:
         for skipped in result.skipped:
