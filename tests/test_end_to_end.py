@@ -6,6 +6,7 @@ week of new bank activity must load exactly the new source rows and agree again.
 """
 
 import csv
+import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -13,6 +14,8 @@ import dagster as dg
 import duckdb
 import psycopg
 import pytest
+from generate_es_reports.config import load_config
+from generate_es_reports.formats import xml_errors
 from lana_dw.definitions import defs
 from lana_dw.defs.lana_el.assets import LANA_TABLES
 from lana_sandbox.fake_bitfinex.clock import SystemClock
@@ -205,6 +208,34 @@ def _check_warehouse_matches_source(dsn: str, warehouse) -> dict[str, int]:
     return raw_counts
 
 
+def _check_regulator_files(run_id: str, tmp_path, warehouse) -> None:
+    """The daily job's report step wrote every file of reports.yml into the run's folder: XML
+    valid against its XSD, every row of its model, checksums in the manifest."""
+    config = load_config()
+    folder = tmp_path / "reports" / run_id
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["failed"] == [] and manifest["run_id"] == run_id
+    files = {f["path"]: f for f in manifest["files"]}
+    skipped = {s["path"] for s in manifest["skipped"]}
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        for report in config.reports:
+            (rows,) = con.execute(
+                f"select count(*) from dbt_lana_reports.{report.model}"
+            ).fetchone()
+            for output in report.outputs:
+                path = report.path(output.format)
+                if path in skipped:  # an empty report has no valid XML
+                    assert rows == 0 and output.format == "xml"
+                    continue
+                assert files[path]["rows"] == rows, path
+                if output.format == "xml":
+                    assert xml_errors(folder / path, output.xsd) == []
+    assert files["nrp_92/referencia.xml"]["rows"] > 0
+    page = (folder / "financial/financial_report.html").read_text(encoding="utf-8")
+    assert files["financial/financial_report.html"]["bytes"] == len(page.encode("utf-8"))
+    assert "Balance sheet" in page and "<svg " in page
+
+
 @pytest.fixture
 def bitfinex(monkeypatch):
     """The fake Bitfinex on the real clock; tap-bitfinex starts two hours back on a first run."""
@@ -276,8 +307,9 @@ def test_pipeline_end_to_end_and_incremental(pipeline_env, bitfinex):
     warehouse = tmp_path / "lana.duckdb"
     simulate(dsn, customers=50, days=90, seed=SEED)
 
-    _run_pipeline()
+    result = _run_pipeline()
     first = _check_warehouse_matches_source(dsn, warehouse)
+    _check_regulator_files(result.run_id, tmp_path, warehouse)
     _check_prices_match_bitfinex(warehouse, bitfinex, snapshots=1)
     _check_kyc_matches_webhooks(dsn, warehouse)
     assert first["core_customer_events"] > 0 and first["core_disbursal_events"] > 0
@@ -293,8 +325,9 @@ def test_pipeline_end_to_end_and_incremental(pipeline_env, bitfinex):
     # A week later: only the new source rows are loaded, nothing twice, marts agree again.
     simulate(dsn, days=7, seed=SEED)
     before = datetime.now(UTC)
-    _run_pipeline()
+    result = _run_pipeline()
     second = _check_warehouse_matches_source(dsn, warehouse)
+    _check_regulator_files(result.run_id, tmp_path, warehouse)
     _check_prices_match_bitfinex(warehouse, bitfinex, snapshots=2)
     _check_kyc_matches_webhooks(dsn, warehouse)
     new_rows = {t: second[t] - first[t] for t in LANA_TABLES}

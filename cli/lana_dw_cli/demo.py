@@ -1,5 +1,6 @@
 """`lana-dw demo`: the whole pipeline on the embedded defaults, twice, with a week in between."""
 
+import json
 import os
 import re
 import subprocess
@@ -97,6 +98,20 @@ def _sandbox_server(env: dict[str, str], url_variable: str, name: str, cmd: list
             proc.terminate()
 
 
+def _report_run(reports_dir: Path, since: datetime) -> tuple[Path, dict] | None:
+    """The newest run folder of generate-es-reports (the daily job's report step) created since
+    `since`, with its manifest."""
+    runs = []
+    for path in reports_dir.glob("*/manifest.json"):
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        if datetime.fromisoformat(manifest["created_at"]) >= since:
+            runs.append((manifest["created_at"], path.parent, manifest))
+    if not runs:
+        return None
+    _, folder, manifest = max(runs, key=lambda r: r[0])
+    return folder, manifest
+
+
 def _headlines(warehouse: Path) -> list[tuple[str, object]]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return [(label, con.execute(sql).fetchone()[0] or 0) for label, sql in HEADLINES.items()]
@@ -151,16 +166,29 @@ def demo(customers: int, days: int, more_days: int, seed: int) -> None:
         _run(pipeline, env, log, cwd=REPO_ROOT / "dagster")
         first = time.monotonic() - started
         _run([*simulate, "--days", str(more_days)], env, log)
+        second_started = datetime.now(UTC).replace(microsecond=0)
         started = time.monotonic()
         _run(pipeline, env, log, cwd=REPO_ROOT / "dagster")
         second = time.monotonic() - started
 
     warehouse = Path(env["LANA_DUCKDB_PATH"])
+    reports_dir = Path(env["LANA_REPORTS_DIR"])
+    report_run = _report_run(reports_dir, second_started)
+    if report_run is None:
+        raise click.ClickException(f"the pipeline wrote no report run under {reports_dir}")
+    folder, manifest = report_run
     click.echo("")
     click.secho("lana-dw demo: done", bold=True)
     click.echo(f"  source      {_redact(dsn)}")
     click.echo(f"  warehouse   {warehouse}  (schemas lana_raw, dbt_lana, dbt_lana_marts)")
-    click.echo(f"  report      {Path(env['LANA_REPORTS_DIR']) / 'financial_summary.csv'}")
+    click.echo(f"  report      {reports_dir / 'financial_summary.csv'}")
+    click.echo(f"  regulator   {folder}/  (as of {manifest['as_of_date']})")
+    for entry in manifest["files"]:
+        rows = "" if entry["rows"] is None else f"  ({entry['rows']} rows)"
+        click.echo(f"    {folder / entry['path']}{rows}")
+    for entry in manifest["skipped"]:
+        click.echo(f"    not written: {entry['path']}: {entry['reason']}")
+    click.echo(f"    {folder / 'manifest.json'}")
     click.echo(f"  log         {log}")
     click.echo(f"  pipeline    first run {first:.0f} s, after one more week {second:.0f} s")
     for label, value in _headlines(warehouse):

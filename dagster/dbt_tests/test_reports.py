@@ -1,10 +1,12 @@
-"""The regulator reports on the PostgreSQL build (conftest.postgres_build): each XML-bound report
-written as its XSD's document and validated against the XSD, and the numbers checked against
-the bank's own rows in lana_raw with SQL written independently of the dbt models.
+"""The regulator reports on the PostgreSQL build (conftest.postgres_build): every report of
+generate-es-reports' reports.yml written by the generator itself from the sandbox bank (XML
+validated against its XSD with xmlschema, CSV, TXT), and the numbers checked against the bank's
+own rows in lana_raw with SQL written independently of the dbt models.
 """
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import subprocess
@@ -13,23 +15,20 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from generate_es_reports.config import load_config
+from generate_es_reports.formats import layout, xml_errors
+from generate_es_reports.run import run
+from generate_es_reports.warehouse import Postgres
 from psycopg import conninfo
 
 from .conftest import DBT
-from .raw import DBT_PROJECT, REPO
-from .xsd_check import Schema
+from .raw import DBT_PROJECT
 
-XSD_DIR = REPO / "generate_es_reports" / "generate_es_reports" / "xsd"
-XML_REPORTS = {
-    "report_nrp_91_01_saldo_cuenta": "ssf_cebi_saldo_cuenta.xsd",
-    "report_nrp_92_01_persona": "ssf_ctri_persona.xsd",
-    "report_nrp_92_02_referencia": "ssf_ctri_referencia.xsd",
-    "report_nrp_92_03_referencia_garantia": "ssf_ctri_referencia_garantia.xsd",
-    "report_nrp_92_16_garantia_criptomonedas": "ssf_ctri_garantia_criptomonedas.xsd",
-}
+CONFIG = load_config()
 # the ledger's last effective date: the default as-of date of every report
 AS_OF = "(select max(effective::date) from lana_raw.cala_cumulative_effective_balances)"
 LATEST = "(select distinct on (id) * from lana_raw.{} order by id, version desc)"
+XS_FRACTION_DIGITS = "{http://www.w3.org/2001/XMLSchema}fractionDigits"
 
 
 def cents(value) -> Decimal:
@@ -41,6 +40,15 @@ def warehouse(postgres_build) -> str:
     dsn, _, result = postgres_build
     assert result.returncode == 0, result.stdout[-4000:]
     return dsn
+
+
+@pytest.fixture(scope="module")
+def files(warehouse, tmp_path_factory):
+    """Every report of reports.yml, written by generate-es-reports from the sandbox bank."""
+    out = tmp_path_factory.mktemp("reports")
+    with Postgres(warehouse) as reader:
+        current = run(reader, out, config=CONFIG, run_id="sandbox")
+    return out / "sandbox", current
 
 
 def fetch(dsn: str, query: str) -> tuple[list[str], list[tuple]]:
@@ -58,63 +66,56 @@ def scalar(dsn: str, query: str):
     return fetch(dsn, query)[1][0][0]
 
 
-@pytest.mark.parametrize("model", sorted(XML_REPORTS))
-def test_report_is_valid_against_its_xsd(warehouse, model):
-    """Rows as the file's XML elements (escaped by the writer, NULL as xsi:nil), then the
-    serialized document validated against the XSD: names, required elements, types, facets."""
-    schema = Schema(XSD_DIR / XML_REPORTS[model])
-    names, rows = fetch(warehouse, f"select * from dbt_lana_reports.{model}")
-    assert rows, f"{model} is empty: nothing was checked"
-    assert set(names) == set(schema.columns), "columns differ from the XSD's elements"
-    assert all(isinstance(v, str) for row in rows for v in row if v is not None)
-    errors = schema.validate(schema.document(names, rows))
-    assert errors == [], errors[:20]
+def test_every_report_model_is_in_reports_yml():
+    models = {p.stem for p in (DBT_PROJECT / "models" / "reports").glob("report_*.sql")}
+    assert models - {CONFIG.as_of_model} == {r.model for r in CONFIG.reports}
 
 
-@pytest.mark.parametrize("model", sorted(XML_REPORTS))
-def test_report_decimals_have_exactly_their_places(warehouse, model):
+def test_every_report_file_from_the_sandbox_bank_is_written_and_valid(warehouse, files):
+    """No report failed or was left out, every XML is valid against its XSD (checked again on
+    the landed file), every file holds every row of its model, the as-of date is the ledger's."""
+    folder, current = files
+    assert current.errors == []
+    assert [s for r in current.results for s in r.skipped] == current.financial_skipped == []
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["as_of_date"] == str(scalar(warehouse, f"select {AS_OF}"))
+    expected = {r.path(o.format) for r in CONFIG.reports for o in r.outputs}
+    # and the bank's financial report, page and PDF (test_financial_report.py checks them)
+    expected |= {"financial/financial_report.html", "financial/financial_report.pdf"}
+    assert {f["path"] for f in manifest["files"]} == expected
+    assert (folder / "financial/financial_report.pdf").read_bytes().startswith(b"%PDF-")
+    for report_ in CONFIG.reports:
+        rows = scalar(warehouse, f"select count(*) from dbt_lana_reports.{report_.model}")
+        for output in report_.outputs:
+            path = folder / report_.path(output.format)
+            if output.format == "xml":
+                assert rows > 0, f"{report_.model} is empty: its XSD was not exercised"
+                assert xml_errors(path, output.xsd) == [], path
+            else:
+                with path.open(encoding="utf-8", newline="") as f:
+                    delimiter = "," if output.format == "csv" else "|"
+                    assert len(list(csv.reader(f, delimiter=delimiter))) == rows + 1, path
+
+
+XML_REPORTS = {r: o.xsd for r in CONFIG.reports for o in r.outputs if o.format == "xml"}
+
+
+@pytest.mark.parametrize("report_", list(XML_REPORTS), ids=lambda r: r.key)
+def test_report_decimals_have_exactly_their_places(warehouse, report_):
     """Stricter than the XSD: every decimal is printed with exactly fractionDigits places."""
-    schema = Schema(XSD_DIR / XML_REPORTS[model])
-    for row in report(warehouse, model):
-        for name, column in schema.columns.items():
+    shape = layout(XML_REPORTS[report_])
+    decimals = {}
+    for column in shape.columns:
+        facets = shape.schema.find(f".//{{*}}{column.name}").type.facets
+        if XS_FRACTION_DIGITS in facets:
+            decimals[column.name] = facets[XS_FRACTION_DIGITS].value
+    assert decimals, "no decimal column: nothing checked"
+    for row in report(warehouse, report_.model):
+        for name, places in decimals.items():
             value = row[name]
-            if column.type.base == "decimal" and value is not None:
-                places = int(column.type.facets["fractionDigits"])
+            if value is not None:
                 whole, _, fraction = value.partition(".")
                 assert len(fraction) == places and whole.lstrip("-").isdigit(), (name, value)
-
-
-def test_the_checker_catches_what_the_xsd_forbids():
-    """Not vacuous: a too-long code, a third decimal place, a nil required element, a bad
-    enumeration value and a bad date are each reported; text with & < > round-trips."""
-    schema = Schema(XSD_DIR / "ssf_ctri_referencia_garantia.xsd")
-    names = list(schema.columns)
-    good = {
-        "num_referencia": "1001",
-        "cod_cartera": "01",
-        "cod_activo": "PD",
-        "identificacion_garantia": "A&B <1>",
-        "tipo_garantia": "PC",
-        "valor_garantia_proporcional": "1234.50",
-    }
-    assert schema.validate(schema.document(names, [tuple(good[n] for n in names)])) == []
-    for column, bad in [
-        ("num_referencia", "1" * 21),
-        ("valor_garantia_proporcional", "1.234"),
-        ("cod_cartera", None),
-        ("tipo_garantia", "XX"),
-    ]:
-        row = tuple(bad if n == column else good[n] for n in names)
-        assert schema.validate(schema.document(names, [row])), (column, bad)
-    dated = Schema(XSD_DIR / "ssf_ctri_persona.xsd").columns["fecha_nacimiento"].type
-    assert (
-        dated.errors("1990-02-30") and dated.errors("19900201") and not dated.errors("1990-02-01")
-    )
-    # the samples of the older NRP-41 layout, against their own schema
-    samples = XSD_DIR / "samples"
-    persona = Schema(samples / "persona.xsd")
-    assert persona.validate((samples / "persona.xml").read_bytes()) == []
-    assert persona.validate((samples / "persona-bad.xml").read_bytes()) != []
 
 
 def test_saldo_cuenta_names_are_not_mangled(warehouse):
