@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import functools
 import json
+import struct
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from typing import Any
 
 import psycopg
 
-from lana_sandbox.copytext import copy_text
+from lana_sandbox import copybin as cb
 
 CHART_DIR = Path(__file__).parent / "chart"
 CHART_REFERENCE = "primary-chart"
@@ -61,10 +62,26 @@ def fixed_id(seed: int, name: str) -> str:
     return str(uuid.uuid5(NAMESPACE, f"{seed}:{name}"))
 
 
-#: The buffer of the ledger's balance rows: each line is a `cala_balance_history` row followed by
-#: the effective day and that day's version; the writer makes of each line one row of
+#: The buffer of the ledger's balance rows: each is a `cala_balance_history` row followed by
+#: the effective day and that day's version; the writer makes of each one row of
 #: `cala_balance_history` and one of `cala_cumulative_effective_balances` (the same `values`).
 BALANCES = "balances"
+
+# The ledger's rows in the binary COPY format (copybin), packed with one struct each where
+# their fields have fixed sizes.
+_TX_HEAD = struct.Struct(">hi16si16si16s").pack  # 6 fields: id, journal, template, ...
+_ENTRY_ROW = struct.Struct(">hi16si16si16si16siq").pack  # id, journal, account, tx, time
+_ENTRY_EVENT_HEAD = struct.Struct(">hi16s").pack  # 5 fields: id, ...
+_ENTRY_EVENT_TYPE = cb.int4(1) + cb.text("initialized")  # sequence 1, initialized
+_BALANCE_HEAD = struct.Struct(">hi16si16si16s").pack  # 9 fields: journal, account, entry, ...
+_BALANCE_TAIL = struct.Struct(">iqiiii").pack  # recorded_at, effective day, its version
+_TIME = struct.Struct(">iq").pack
+_CURRENCY = {c: cb.text(c) for c in EXPONENT}
+_VERSION = struct.Struct(">ii").pack
+
+
+def _with_bytes(v: str) -> tuple[str, bytes]:
+    return v, cb.uuid_bytes(v)
 
 
 def _iso(at: datetime) -> str:
@@ -179,9 +196,10 @@ class Balance:
     that last changed it (filled when the day is stamped), the texts are the balances as
     Cala's decimal strings (kept up to date, so a posting formats one number, not six)."""
 
-    __slots__ = ("version", "layers", "created", "eff_day", "eff_version")
+    __slots__ = ("version", "layers", "created", "eff_day", "eff_version", "account")
 
     def __init__(self):
+        self.account: bytes | None = None  # the account id's 16 bytes, once needed
         self.version = 0
         self.layers: dict[str, list[Any]] = {}
         self.created: list[Any] = [None]
@@ -230,10 +248,18 @@ def cr(account_id: str, units: int, currency: str = "USD", layer: str = "settled
 class Ledger:
     """Posts transactions through a DayLog (`log.row`), keeping the balances it may touch."""
 
-    def __init__(self, seed: int, new_id: Callable[[], str]):
+    def __init__(
+        self,
+        seed: int,
+        new_id: Callable[[], str],
+        new_id_pair: Callable[[], tuple[str, bytes]] | None = None,
+    ):
         self.seed = seed
         self.new_id = new_id
+        # A new id and its 16 bytes (for the binary COPY rows).
+        self.new_id_pair = new_id_pair or (lambda: _with_bytes(new_id()))
         self.journal_id = fixed_id(seed, "journal")
+        self._journal_bytes = cb.uuid_bytes(self.journal_id)
         self.chart_id = fixed_id(seed, "chart")
         self.balances: dict[tuple[str, str], Balance] = {}
         self.loader: Callable[[list[tuple[str, str]]], dict[tuple[str, str], Balance]] | None = None
@@ -476,12 +502,19 @@ class Ledger:
         if any(totals.values()):
             raise ValueError(f"{template}: unbalanced transaction {totals}")
         journal_id = self.journal_id
+        journal = self._journal_bytes
         eff = effective.isoformat()
+        eff_day = cb.pg_day(effective)
         tx_template_id = self.template_id(template)
+        template_bytes = cb.uuid_bytes(tx_template_id)
+        tx = cb.uuid_bytes(tx_id)
+        correlation = cb.text(correlation_id)
         plan = []
         for seq, leg in enumerate(legs, 1):
-            entry_id = self.new_id()
+            entry_id, entry_bytes = self.new_id_pair()
             b = self._balance((leg.account_id, leg.currency))
+            if b.account is None:
+                b.account = cb.uuid_bytes(leg.account_id)
             b.version += 1
             layer = b.layers.get(leg.layer)
             cell: list[Any] = [None]
@@ -498,22 +531,53 @@ class Ledger:
             # Freeze the numbers now; the times are filled in when the day is stamped.
             snapshot = [b.layers.get(name) for name in LAYERS]
             snapshot = [None if x is None else (x[4], x[5], x[2], x[3]) for x in snapshot]
-            plan.append((seq, leg, entry_id, b.version, b.eff_version, snapshot, b.created, cell))
+            plan.append(
+                (
+                    seq,
+                    leg,
+                    entry_id,
+                    entry_bytes,
+                    b.account,
+                    b.version,
+                    b.eff_version,
+                    snapshot,
+                    b.created,
+                    cell,
+                )
+            )
 
         def make(at):
-            # COPY lines, the JSON written straight as text (every value is a UUID, a number,
-            # a date or a code: nothing to escape): the times once per transaction, each
-            # balance's JSON once for both balance tables.
+            # Rows in the binary COPY format; the JSON written straight as text (every value is
+            # a UUID, a number, a date or a code: nothing to escape): the times once per
+            # transaction, each balance's JSON once for both balance tables.
             ts = _iso(at)
-            at_text = at.isoformat()
+            at_us = cb.timestamp_us(at)
+            time = _TIME(8, at_us)
             rows: list[tuple[str, Any]] = [
                 (
                     "cala_transactions",
-                    f"{tx_id}\t{journal_id}\t{tx_template_id}\t\\N\t"
-                    f"{copy_text(correlation_id)}\t{at_text}",
+                    b"".join(
+                        (
+                            _TX_HEAD(6, 16, tx, 16, journal, 16, template_bytes),
+                            cb.NULL,
+                            correlation,
+                            time,
+                        )
+                    ),
                 )
             ]
-            for seq, leg, entry_id, version, eff_version, snapshot, created, cell in plan:
+            for (
+                seq,
+                leg,
+                entry_id,
+                entry_bytes,
+                account,
+                version,
+                eff_version,
+                snapshot,
+                created,
+                cell,
+            ) in plan:
                 cell[0] = ts
                 if created[0] is None:
                     created[0] = ts
@@ -530,7 +594,7 @@ class Ledger:
                     f'{{"journal_id":"{journal_id}","account_id":"{account_id}",'
                     f'"entry_id":"{entry_id}","currency":"{currency}","version":{version},'
                     f'"created_at":"{created[0]}","modified_at":"{ts}",{",".join(layers)}}}'
-                )
+                ).encode()
                 entry = (
                     f'{{"type":"initialized","values":{{"id":"{entry_id}","version":1,'
                     f'"transaction_id":"{tx_id}","journal_id":"{journal_id}",'
@@ -539,22 +603,39 @@ class Ledger:
                     f'"units":"{major(leg.units, currency)}","currency":"{currency}",'
                     f'"direction":"{direction}","description":null,'
                     f'"metadata":{{"effective":"{eff}"}}}}}}'
-                )
+                ).encode()
                 rows.append(
                     (
                         "cala_entries",
-                        f"{entry_id}\t{journal_id}\t{account_id}\t{tx_id}\t{at_text}",
+                        _ENTRY_ROW(5, 16, entry_bytes, 16, journal, 16, account, 16, tx, 8, at_us),
                     )
                 )
                 rows.append(
-                    ("cala_entry_events", f"{entry_id}\t1\tinitialized\t{entry}\t{at_text}")
+                    (
+                        "cala_entry_events",
+                        b"".join(
+                            (
+                                _ENTRY_EVENT_HEAD(5, 16, entry_bytes),
+                                _ENTRY_EVENT_TYPE,
+                                cb.jsonb_text(entry),
+                                time,
+                            )
+                        ),
+                    )
                 )
-                # One line for both balance tables (see store.BALANCE_LINE).
+                # One row for both balance tables (see store._write_balances).
                 rows.append(
                     (
                         BALANCES,
-                        f"{journal_id}\t{account_id}\t{entry_id}\t{currency}\t{version}\t"
-                        f"{values}\t{at_text}\t{eff}\t{eff_version}",
+                        b"".join(
+                            (
+                                _BALANCE_HEAD(9, 16, journal, 16, account, 16, entry_bytes),
+                                _CURRENCY[currency],
+                                _VERSION(4, version),
+                                cb.jsonb_text(values),
+                                _BALANCE_TAIL(8, at_us, 4, eff_day, 4, eff_version),
+                            )
+                        ),
                     )
                 )
             return rows
