@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import psycopg
 
@@ -228,8 +228,7 @@ class Balance:
         return b
 
 
-@dataclass(frozen=True)
-class Leg:
+class Leg(NamedTuple):
     account_id: str
     direction: str  # debit | credit
     units: int
