@@ -581,27 +581,31 @@ class Ledger:
                 if created[0] is None:
                     created[0] = ts
                 account_id, currency, direction = leg.account_id, leg.currency, leg.direction
+                # The keys in JSONB's own order (shorter first, then bytewise): PostgreSQL
+                # sorts the keys of every object it parses, and finds them sorted already.
                 layers = [
-                    f'"{name}":{{"dr_balance":"0","cr_balance":"0","entry_id":null,'
+                    f'"{name}":{{"entry_id":null,"cr_balance":"0","dr_balance":"0",'
                     f'"modified_at":"{created[0]}"}}'
                     if got is None
-                    else f'"{name}":{{"dr_balance":"{got[0]}","cr_balance":"{got[1]}",'
-                    f'"entry_id":"{got[2]}","modified_at":"{got[3][0]}"}}'
+                    else f'"{name}":{{"entry_id":"{got[2]}","cr_balance":"{got[1]}",'
+                    f'"dr_balance":"{got[0]}","modified_at":"{got[3][0]}"}}'
                     for name, got in zip(LAYERS, snapshot, strict=True)
                 ]
+                settled, pending, encumbrance = layers
                 values = (
-                    f'{{"journal_id":"{journal_id}","account_id":"{account_id}",'
-                    f'"entry_id":"{entry_id}","currency":"{currency}","version":{version},'
-                    f'"created_at":"{created[0]}","modified_at":"{ts}",{",".join(layers)}}}'
+                    f'{{{pending},{settled},"version":{version},"currency":"{currency}",'
+                    f'"entry_id":"{entry_id}","account_id":"{account_id}",'
+                    f'"created_at":"{created[0]}","journal_id":"{journal_id}",'
+                    f'{encumbrance},"modified_at":"{ts}"}}'
                 ).encode()
                 entry = (
-                    f'{{"type":"initialized","values":{{"id":"{entry_id}","version":1,'
-                    f'"transaction_id":"{tx_id}","journal_id":"{journal_id}",'
-                    f'"account_id":"{account_id}","entry_type":"{template}_{direction.upper()}",'
-                    f'"sequence":{seq},"layer":"{leg.layer}",'
-                    f'"units":"{major(leg.units, currency)}","currency":"{currency}",'
-                    f'"direction":"{direction}","description":null,'
-                    f'"metadata":{{"effective":"{eff}"}}}}}}'
+                    f'{{"type":"initialized","values":{{"id":"{entry_id}",'
+                    f'"layer":"{leg.layer}","units":"{major(leg.units, currency)}",'
+                    f'"version":1,"currency":"{currency}",'
+                    f'"metadata":{{"effective":"{eff}"}},"sequence":{seq},'
+                    f'"direction":"{direction}","account_id":"{account_id}",'
+                    f'"entry_type":"{template}_{direction.upper()}","journal_id":"{journal_id}",'
+                    f'"description":null,"transaction_id":"{tx_id}"}}}}'
                 ).encode()
                 rows.append(
                     (
