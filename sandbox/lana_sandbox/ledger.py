@@ -66,6 +66,11 @@ def fixed_id(seed: int, name: str) -> str:
 #: the effective day and that day's version; the writer makes of each one row of
 #: `cala_balance_history` and one of `cala_cumulative_effective_balances` (the same `values`).
 BALANCES = "balances"
+#: The buffer of posted transactions, as data (see `Ledger.post`): the writer renders their
+#: rows (`render_ledger`), so that the simulating process does not.
+LEDGER = "ledger"
+#: About how many bytes of rows a leg of a transaction renders to (how full a batch is).
+LEG_CHARS = 1_500
 
 # The ledger's rows in the binary COPY format (copybin), packed with one struct each where
 # their fields have fixed sizes.
@@ -78,10 +83,6 @@ _BALANCE_TAIL = struct.Struct(">iqiiii").pack  # recorded_at, effective day, its
 _TIME = struct.Struct(">iq").pack
 _CURRENCY = {c: cb.text(c) for c in EXPONENT}
 _VERSION = struct.Struct(">ii").pack
-
-
-def _with_bytes(v: str) -> tuple[str, bytes]:
-    return v, cb.uuid_bytes(v)
 
 
 def _iso(at: datetime) -> str:
@@ -196,10 +197,9 @@ class Balance:
     that last changed it (filled when the day is stamped), the texts are the balances as
     Cala's decimal strings (kept up to date, so a posting formats one number, not six)."""
 
-    __slots__ = ("version", "layers", "created", "eff_day", "eff_version", "account")
+    __slots__ = ("version", "layers", "created", "eff_day", "eff_version")
 
     def __init__(self):
-        self.account: bytes | None = None  # the account id's 16 bytes, once needed
         self.version = 0
         self.layers: dict[str, list[Any]] = {}
         self.created: list[Any] = [None]
@@ -247,18 +247,10 @@ def cr(account_id: str, units: int, currency: str = "USD", layer: str = "settled
 class Ledger:
     """Posts transactions through a DayLog (`log.row`), keeping the balances it may touch."""
 
-    def __init__(
-        self,
-        seed: int,
-        new_id: Callable[[], str],
-        new_id_pair: Callable[[], tuple[str, bytes]] | None = None,
-    ):
+    def __init__(self, seed: int, new_id: Callable[[], str]):
         self.seed = seed
         self.new_id = new_id
-        # A new id and its 16 bytes (for the binary COPY rows).
-        self.new_id_pair = new_id_pair or (lambda: _with_bytes(new_id()))
         self.journal_id = fixed_id(seed, "journal")
-        self._journal_bytes = cb.uuid_bytes(self.journal_id)
         self.chart_id = fixed_id(seed, "chart")
         self.balances: dict[tuple[str, str], Balance] = {}
         self.loader: Callable[[list[tuple[str, str]]], dict[tuple[str, str], Balance]] | None = None
@@ -500,20 +492,12 @@ class Ledger:
             totals[k] = totals.get(k, 0) + (leg.units if leg.direction == "debit" else -leg.units)
         if any(totals.values()):
             raise ValueError(f"{template}: unbalanced transaction {totals}")
-        journal_id = self.journal_id
-        journal = self._journal_bytes
         eff = effective.isoformat()
-        eff_day = cb.pg_day(effective)
-        tx_template_id = self.template_id(template)
-        template_bytes = cb.uuid_bytes(tx_template_id)
-        tx = cb.uuid_bytes(tx_id)
-        correlation = cb.text(correlation_id)
         plan = []
+        cells = []
         for seq, leg in enumerate(legs, 1):
-            entry_id, entry_bytes = self.new_id_pair()
+            entry_id = self.new_id()
             b = self._balance((leg.account_id, leg.currency))
-            if b.account is None:
-                b.account = cb.uuid_bytes(leg.account_id)
             b.version += 1
             layer = b.layers.get(leg.layer)
             cell: list[Any] = [None]
@@ -530,120 +514,129 @@ class Ledger:
             # Freeze the numbers now; the times are filled in when the day is stamped.
             snapshot = [b.layers.get(name) for name in LAYERS]
             snapshot = [None if x is None else (x[4], x[5], x[2], x[3]) for x in snapshot]
-            plan.append(
-                (
-                    seq,
-                    leg,
-                    entry_id,
-                    entry_bytes,
-                    b.account,
-                    b.version,
-                    b.eff_version,
-                    snapshot,
-                    b.created,
-                    cell,
-                )
-            )
+            plan.append((seq, *leg, entry_id, b.version, b.eff_version, snapshot, b.created))
+            cells.append(cell)
+        tx = (tx_id, self.journal_id, template, self.template_id(template), correlation_id, eff)
 
         def make(at):
-            # Rows in the binary COPY format; the JSON written straight as text (every value is
-            # a UUID, a number, a date or a code: nothing to escape): the times once per
-            # transaction, each balance's JSON once for both balance tables.
+            # The transaction as data: the writer renders its rows (render_ledger), on the
+            # other core. The times are filled in here, in the order the day is stamped.
             ts = _iso(at)
-            at_us = cb.timestamp_us(at)
-            time = _TIME(8, at_us)
-            rows: list[tuple[str, Any]] = [
-                (
-                    "cala_transactions",
-                    b"".join(
-                        (
-                            _TX_HEAD(6, 16, tx, 16, journal, 16, template_bytes),
-                            cb.NULL,
-                            correlation,
-                            time,
-                        )
-                    ),
-                )
-            ]
-            for (
-                seq,
-                leg,
-                entry_id,
-                entry_bytes,
-                account,
-                version,
-                eff_version,
-                snapshot,
-                created,
-                cell,
-            ) in plan:
+            for cell in cells:
                 cell[0] = ts
-                if created[0] is None:
-                    created[0] = ts
-                account_id, currency, direction = leg.account_id, leg.currency, leg.direction
-                # The keys in JSONB's own order (shorter first, then bytewise): PostgreSQL
-                # sorts the keys of every object it parses, and finds them sorted already.
-                layers = [
-                    f'"{name}":{{"entry_id":null,"cr_balance":"0","dr_balance":"0",'
-                    f'"modified_at":"{created[0]}"}}'
-                    if got is None
-                    else f'"{name}":{{"entry_id":"{got[2]}","cr_balance":"{got[1]}",'
-                    f'"dr_balance":"{got[0]}","modified_at":"{got[3][0]}"}}'
-                    for name, got in zip(LAYERS, snapshot, strict=True)
-                ]
-                settled, pending, encumbrance = layers
-                values = (
-                    f'{{{pending},{settled},"version":{version},"currency":"{currency}",'
-                    f'"entry_id":"{entry_id}","account_id":"{account_id}",'
-                    f'"created_at":"{created[0]}","journal_id":"{journal_id}",'
-                    f'{encumbrance},"modified_at":"{ts}"}}'
-                ).encode()
-                entry = (
-                    f'{{"type":"initialized","values":{{"id":"{entry_id}",'
-                    f'"layer":"{leg.layer}","units":"{major(leg.units, currency)}",'
-                    f'"version":1,"currency":"{currency}",'
-                    f'"metadata":{{"effective":"{eff}"}},"sequence":{seq},'
-                    f'"direction":"{direction}","account_id":"{account_id}",'
-                    f'"entry_type":"{template}_{direction.upper()}","journal_id":"{journal_id}",'
-                    f'"description":null,"transaction_id":"{tx_id}"}}}}'
-                ).encode()
-                rows.append(
-                    (
-                        "cala_entries",
-                        _ENTRY_ROW(5, 16, entry_bytes, 16, journal, 16, account, 16, tx, 8, at_us),
-                    )
-                )
-                rows.append(
-                    (
-                        "cala_entry_events",
-                        b"".join(
-                            (
-                                _ENTRY_EVENT_HEAD(5, 16, entry_bytes),
-                                _ENTRY_EVENT_TYPE,
-                                cb.jsonb_text(entry),
-                                time,
-                            )
-                        ),
-                    )
-                )
-                # One row for both balance tables (see store._write_balances).
-                rows.append(
-                    (
-                        BALANCES,
-                        b"".join(
-                            (
-                                _BALANCE_HEAD(9, 16, journal, 16, account, 16, entry_bytes),
-                                _CURRENCY[currency],
-                                _VERSION(4, version),
-                                cb.jsonb_text(values),
-                                _BALANCE_TAIL(8, at_us, 4, eff_day, 4, eff_version),
-                            )
-                        ),
-                    )
-                )
-            return rows
+            for p in plan:
+                if p[-1][0] is None:
+                    p[-1][0] = ts
+            return [(LEDGER, (ts, tx, plan))]
 
         log.row(make)
+
+
+def render_ledger(transactions: list) -> dict[str, tuple[bytes, int]]:
+    """The rows of posted transactions (what `Ledger.post` hands over, see LEDGER) in the
+    binary COPY format: `cala_transactions`, `cala_entries`, `cala_entry_events` and the
+    balance rows (BALANCES). The JSON is written straight as text (every value is a UUID, a
+    number, a date or a code: nothing to escape), its keys in JSONB's own order (shorter
+    first, then bytewise: PostgreSQL sorts the keys of every object it parses, and finds
+    them sorted already); each balance's JSON once for both balance tables."""
+    txs: list[bytes] = []
+    entries: list[bytes] = []
+    entry_events: list[bytes] = []
+    balances: list[bytes] = []
+    uuid_bytes = cb.uuid_bytes
+    accounts: dict[str, bytes] = {}
+    for ts, (tx_id, journal_id, template, template_id, correlation_id, eff), plan in transactions:
+        at_us = cb.timestamp_us(datetime.fromisoformat(ts))
+        time = _TIME(8, at_us)
+        eff_day = cb.pg_day(date.fromisoformat(eff))
+        tx = uuid_bytes(tx_id)
+        journal = uuid_bytes(journal_id)
+        txs.append(
+            b"".join(
+                (
+                    _TX_HEAD(6, 16, tx, 16, journal, 16, uuid_bytes(template_id)),
+                    cb.NULL,
+                    cb.text(correlation_id),
+                    time,
+                )
+            )
+        )
+        for (
+            seq,
+            account_id,
+            direction,
+            units,
+            currency,
+            layer,
+            entry_id,
+            version,
+            eff_version,
+            snapshot,
+            created,
+        ) in plan:
+            layers = [
+                f'"{name}":{{"entry_id":null,"cr_balance":"0","dr_balance":"0",'
+                f'"modified_at":"{created[0]}"}}'
+                if got is None
+                else f'"{name}":{{"entry_id":"{got[2]}","cr_balance":"{got[1]}",'
+                f'"dr_balance":"{got[0]}","modified_at":"{got[3][0]}"}}'
+                for name, got in zip(LAYERS, snapshot, strict=True)
+            ]
+            settled, pending, encumbrance = layers
+            values = (
+                f'{{{pending},{settled},"version":{version},"currency":"{currency}",'
+                f'"entry_id":"{entry_id}","account_id":"{account_id}",'
+                f'"created_at":"{created[0]}","journal_id":"{journal_id}",'
+                f'{encumbrance},"modified_at":"{ts}"}}'
+            ).encode()
+            entry = (
+                f'{{"type":"initialized","values":{{"id":"{entry_id}",'
+                f'"layer":"{layer}","units":"{major(units, currency)}",'
+                f'"version":1,"currency":"{currency}",'
+                f'"metadata":{{"effective":"{eff}"}},"sequence":{seq},'
+                f'"direction":"{direction}","account_id":"{account_id}",'
+                f'"entry_type":"{template}_{direction.upper()}","journal_id":"{journal_id}",'
+                f'"description":null,"transaction_id":"{tx_id}"}}}}'
+            ).encode()
+            entry_bytes = uuid_bytes(entry_id)
+            account = accounts.get(account_id)
+            if account is None:
+                account = accounts[account_id] = uuid_bytes(account_id)
+            entries.append(
+                _ENTRY_ROW(5, 16, entry_bytes, 16, journal, 16, account, 16, tx, 8, at_us)
+            )
+            entry_events.append(
+                b"".join(
+                    (
+                        _ENTRY_EVENT_HEAD(5, 16, entry_bytes),
+                        _ENTRY_EVENT_TYPE,
+                        cb.jsonb_text(entry),
+                        time,
+                    )
+                )
+            )
+            # One row for both balance tables (see store._write_balances).
+            balances.append(
+                b"".join(
+                    (
+                        _BALANCE_HEAD(9, 16, journal, 16, account, 16, entry_bytes),
+                        _CURRENCY[currency],
+                        _VERSION(4, version),
+                        cb.jsonb_text(values),
+                        _BALANCE_TAIL(8, at_us, 4, eff_day, 4, eff_version),
+                    )
+                )
+            )
+    out = {}
+    for table, rows in (
+        ("cala_transactions", txs),
+        ("cala_entries", entries),
+        ("cala_entry_events", entry_events),
+        (BALANCES, balances),
+    ):
+        if rows:
+            out[table] = (b"".join(rows), len(rows))
+    return out
 
 
 def load_balances(

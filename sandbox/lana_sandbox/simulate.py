@@ -231,7 +231,7 @@ class Simulation:
     def __init__(self, cfg: Config, bank: Bank):
         self.cfg = cfg
         self.bank = bank
-        self.ledger = Ledger(cfg.seed, lambda: self._id(), lambda: self._id_pair())
+        self.ledger = Ledger(cfg.seed, lambda: self._id())
 
     def _post(self, tx_id: str, template: str, legs: list, correlation_id: str) -> None:
         self.ledger.post(self.log, tx_id, template, legs, self.day, correlation_id)
@@ -245,12 +245,6 @@ class Simulation:
         # str(uuid.UUID(int=n, version=4)), without building the UUID object.
         h = "%032x" % ((self._ids.getrandbits(128) & _V4_CLEAR) | _V4_SET)
         return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-
-    def _id_pair(self) -> tuple[str, bytes]:
-        """A new id (as `_id`) and its 16 bytes."""
-        n = (self._ids.getrandbits(128) & _V4_CLEAR) | _V4_SET
-        h = f"{n:032x}"
-        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}", n.to_bytes(16, "big")
 
     def _public_id(self) -> str:
         n = self.bank.next_public_id

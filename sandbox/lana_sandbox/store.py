@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import pickle
 import random
 import traceback
 from collections import Counter
@@ -25,7 +26,7 @@ import psycopg
 from lana_sandbox import copybin as cb
 from lana_sandbox.copytext import copy_json, copy_text
 from lana_sandbox.entities import ENTITIES, PUBLIC_IDS_TABLE
-from lana_sandbox.ledger import BALANCES
+from lana_sandbox.ledger import BALANCES, LEDGER, LEG_CHARS, render_ledger
 from lana_sandbox.spec import ROLLUP_BASE_COLUMNS, EntitySpec, fold
 
 # ---- COPY text format ----
@@ -400,6 +401,10 @@ class Store:
         for ev in log.events:
             if type(ev) is RawRow:
                 for table, values in ev.make(ev.recorded_at):
+                    if table == LEDGER:  # a transaction, rendered by the writer
+                        self._buf(table).append(values)
+                        chars += LEG_CHARS * len(values[2])
+                        continue
                     if type(values) is tuple:
                         binary = BINARY_RAW_TABLES.get(table)
                         if binary is None:
@@ -552,8 +557,11 @@ def layout(entities: tuple[EntitySpec, ...]) -> tuple[tuple, ...]:
     )
 
 
-def _joined(lines: list[str] | list[bytes]) -> tuple[bytes, int]:
-    """A table's rows as one text: COPY text lines, or rows in the binary format (bytes)."""
+def _joined(lines: list[str] | list[bytes] | list[tuple]) -> tuple[bytes, int]:
+    """A table's rows as one text: COPY text lines, or rows in the binary format (bytes), or
+    the posted transactions (LEDGER) pickled."""
+    if type(lines[0]) is tuple:
+        return pickle.dumps(lines, protocol=pickle.HIGHEST_PROTOCOL), len(lines)
     if type(lines[0]) is bytes:
         return b"".join(lines), len(lines)
     return ("\n".join(lines) + "\n").encode(), len(lines)
@@ -594,6 +602,9 @@ def write_batch(conn: psycopg.Connection, entities: tuple[tuple, ...], batch) ->
     """One batch in one transaction: public ids, new index rows, index updates, events and
     rollups, the raw tables, then the bookkeeping. Returns the rows written per table."""
     buffers, inserts, updates, bookkeeping = batch
+    if LEDGER in buffers:
+        buffers = dict(buffers)
+        buffers.update(render_ledger(pickle.loads(buffers.pop(LEDGER)[0])))
     rows: Counter[str] = Counter()
     with conn.transaction(), conn.cursor() as cur:
         columns = ("id", "target_id", "created_at")
