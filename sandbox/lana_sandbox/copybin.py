@@ -79,6 +79,28 @@ def jsonb(v: Any) -> bytes:
     return _i4(len(b) + 1) + b"\x01" + b
 
 
+def _jsonb_key(k: str) -> tuple[int, bytes]:
+    b = k.encode()
+    return len(b), b
+
+
+def jsonb_ordered(v: Any) -> Any:
+    """`v` with the keys of every object in JSONB's own order (shorter first, then bytewise):
+    the same JSONB value, and PostgreSQL, which sorts the keys of each object it parses,
+    finds them sorted already."""
+    if isinstance(v, dict):
+        return {k: jsonb_ordered(v[k]) for k in sorted(v, key=_jsonb_key)}
+    if isinstance(v, list):
+        return [jsonb_ordered(x) for x in v]
+    return v
+
+
+def jsonb_sorted(v: Any) -> bytes:
+    """A JSONB field with its keys in JSONB's order (for values encoded once and copied
+    into many rows, such as a rollup's terms)."""
+    return jsonb(jsonb_ordered(v))
+
+
 def timestamp_us(v: datetime) -> int:
     """Microseconds since 2000-01-01 UTC: PostgreSQL's timestamptz."""
     return (v - _PG_EPOCH) // _US

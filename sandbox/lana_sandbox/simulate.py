@@ -172,6 +172,8 @@ class RunSummary:
     events: int
     seconds: float
     rows_written: dict[str, int] = field(default_factory=dict)
+    #: Seconds spent building the keys and indexes deferred by a new bank's load, at the end.
+    keys_seconds: float = 0.0
     #: Rows per Lana table at the end: counted, or for a new bank the rows written.
     table_rows: dict[str, int] = field(default_factory=dict)
 
@@ -1604,6 +1606,7 @@ def _simulate(dsn, days, customers, seed, start, progress, on_day, started) -> R
         done: date | None = None
         run_first = first
         events = 0
+        keys_seconds = 0.0
         meter = _Progress(progress, days)
 
         # The days make no reference cycles (reference counting frees all they drop), and the
@@ -1624,7 +1627,9 @@ def _simulate(dsn, days, customers, seed, start, progress, on_day, started) -> R
                     prices = []
                 meter.update(i + 1, day, events)
             store.wait()
+            keys_started = time.monotonic()
             restore_keys(conn)
+            keys_seconds = time.monotonic() - keys_started
         finally:
             if collecting:
                 gc.enable()
@@ -1648,6 +1653,7 @@ def _simulate(dsn, days, customers, seed, start, progress, on_day, started) -> R
             events=events,
             seconds=time.monotonic() - started,
             rows_written=dict(store.rows_written),
+            keys_seconds=keys_seconds,
             table_rows=(
                 {t: store.rows_written.get(t, 0) for t in lana_tables()}
                 if fresh

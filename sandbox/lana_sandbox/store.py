@@ -333,7 +333,9 @@ class Store:
         self._inflight_touched: dict[tuple[str, str], list[Any]] = {}
         self._inflight = False
         # Events and rollups go in the binary COPY format (copybin): their fields are bytes.
-        memo = {"JSONB": _Memo(cb.jsonb), "TIMESTAMPTZ": _Memo(cb.timestamptz)}
+        # A rollup's JSONB columns are encoded once per value and copied forward into the
+        # entity's next rows: their keys go in JSONB's order (PostgreSQL parses every copy).
+        memo = {"JSONB": _Memo(cb.jsonb_sorted), "TIMESTAMPTZ": _Memo(cb.timestamptz)}
 
         def rollup_encoder(sql_type: str) -> Callable[[Any], bytes]:
             return memo.get(sql_type) or BINARY_ENCODERS[sql_type]
