@@ -2,8 +2,10 @@
 
 The simulator hands over one simulated day at a time (`DayLog`): an ordered list of events.
 `Store.apply` stamps them with recorded_at times inside the day, folds each into its entity's
-rollup (spec.fold) and encodes all rows in PostgreSQL's COPY text format into buffers;
-`Store.flush` sends the buffers with `COPY ... FROM STDIN` in one transaction, together with
+rollup (spec.fold) and encodes the rows into buffers: events and rollups in PostgreSQL's
+binary COPY format (copybin), the small raw tables as COPY text, the ledger's transactions as
+data that the writer renders (ledger.render_ledger); `Store.flush` sends the buffers with
+`COPY ... FROM STDIN` in one transaction, together with
 the bookkeeping that says which day the database has reached. Memory stays flat: buffers are
 flushed every few tens of MB, and the rollup cache holds only the latest row of entities that
 can still change.
@@ -125,7 +127,9 @@ class Event:
 class RawRow:
     """Rows of tables outside the entity pattern (inbox_events, the Cala ledger) that happen at
     one moment: `make` turns that moment into `[(table, values), ...]` once the day is stamped;
-    `values` is a tuple in the table's column order, or the row already as a COPY text line."""
+    `values` is a tuple in the table's column order, or the row already encoded (a COPY text
+    line, or bytes in the binary format for the tables in BINARY_RAW_TABLES), or for LEDGER
+    a posted transaction as data."""
 
     __slots__ = ("make", "window", "recorded_at", "time_keys", "payload")
 
@@ -316,7 +320,7 @@ class Store:
     with the bookkeeping.
     """
 
-    FLUSH_CHARS = 16_000_000  # about this much COPY text makes a batch
+    FLUSH_CHARS = 16_000_000  # about this many bytes of COPY data make a batch
 
     def __init__(
         self,
