@@ -107,7 +107,8 @@ def main(argv: list[str] | None = None) -> int:
             f"{summary.events:,} events, {total:,} rows in {wall:.0f} s "
             f"({total / wall:,.0f} rows/s), peak RSS {peak_mb:.0f} MB "
             f"(writer process {children.ru_maxrss / 1024:.0f} MB), "
-            f"database {size / 2**30:.2f} GiB"
+            f"database {size / 2**30:.2f} GiB; of the wall time, building the deferred keys "
+            f"and indexes at the end {summary.keys_seconds:.0f} s"
         )
         pg_cpu = backends.seconds
         print(

@@ -384,7 +384,9 @@ def restore_keys(conn: psycopg.Connection) -> int:
         ).fetchall()
         if not saved:
             return 0
-        conn.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        # Enough for the biggest index of the bench bank (the balance tables: 7 M rows) to
+        # be sorted in memory by the leader and its parallel workers, who share it.
+        conn.execute("SET LOCAL maintenance_work_mem = '1536MB'")
         done = 0
         for table, name, kind, definition in sorted(
             saved, key=lambda r: r[3].startswith("FOREIGN KEY") or r[2] == "index"

@@ -17,17 +17,18 @@ from __future__ import annotations
 import csv
 import functools
 import json
+import struct
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import psycopg
 
-from lana_sandbox.copytext import copy_text
+from lana_sandbox import copybin as cb
 
 CHART_DIR = Path(__file__).parent / "chart"
 CHART_REFERENCE = "primary-chart"
@@ -61,10 +62,27 @@ def fixed_id(seed: int, name: str) -> str:
     return str(uuid.uuid5(NAMESPACE, f"{seed}:{name}"))
 
 
-#: The buffer of the ledger's balance rows: each line is a `cala_balance_history` row followed by
-#: the effective day and that day's version; the writer makes of each line one row of
+#: The buffer of the ledger's balance rows: each is a `cala_balance_history` row followed by
+#: the effective day and that day's version; the writer makes of each one row of
 #: `cala_balance_history` and one of `cala_cumulative_effective_balances` (the same `values`).
 BALANCES = "balances"
+#: The buffer of posted transactions, as data (see `Ledger.post`): the writer renders their
+#: rows (`render_ledger`), so that the simulating process does not.
+LEDGER = "ledger"
+#: About how many bytes of rows a leg of a transaction renders to (how full a batch is).
+LEG_CHARS = 1_500
+
+# The ledger's rows in the binary COPY format (copybin), packed with one struct each where
+# their fields have fixed sizes.
+_TX_HEAD = struct.Struct(">hi16si16si16s").pack  # 6 fields: id, journal, template, ...
+_ENTRY_ROW = struct.Struct(">hi16si16si16si16siq").pack  # id, journal, account, tx, time
+_ENTRY_EVENT_HEAD = struct.Struct(">hi16s").pack  # 5 fields: id, ...
+_ENTRY_EVENT_TYPE = cb.int4(1) + cb.text("initialized")  # sequence 1, initialized
+_BALANCE_HEAD = struct.Struct(">hi16si16si16s").pack  # 9 fields: journal, account, entry, ...
+_BALANCE_TAIL = struct.Struct(">iqiiii").pack  # recorded_at, effective day, its version
+_TIME = struct.Struct(">iq").pack
+_CURRENCY = {c: cb.text(c) for c in EXPONENT}
+_VERSION = struct.Struct(">ii").pack
 
 
 def _iso(at: datetime) -> str:
@@ -210,8 +228,7 @@ class Balance:
         return b
 
 
-@dataclass(frozen=True)
-class Leg:
+class Leg(NamedTuple):
     account_id: str
     direction: str  # debit | credit
     units: int
@@ -475,10 +492,9 @@ class Ledger:
             totals[k] = totals.get(k, 0) + (leg.units if leg.direction == "debit" else -leg.units)
         if any(totals.values()):
             raise ValueError(f"{template}: unbalanced transaction {totals}")
-        journal_id = self.journal_id
         eff = effective.isoformat()
-        tx_template_id = self.template_id(template)
         plan = []
+        cells = []
         for seq, leg in enumerate(legs, 1):
             entry_id = self.new_id()
             b = self._balance((leg.account_id, leg.currency))
@@ -498,68 +514,129 @@ class Ledger:
             # Freeze the numbers now; the times are filled in when the day is stamped.
             snapshot = [b.layers.get(name) for name in LAYERS]
             snapshot = [None if x is None else (x[4], x[5], x[2], x[3]) for x in snapshot]
-            plan.append((seq, leg, entry_id, b.version, b.eff_version, snapshot, b.created, cell))
+            plan.append((seq, *leg, entry_id, b.version, b.eff_version, snapshot, b.created))
+            cells.append(cell)
+        tx = (tx_id, self.journal_id, template, self.template_id(template), correlation_id, eff)
 
         def make(at):
-            # COPY lines, the JSON written straight as text (every value is a UUID, a number,
-            # a date or a code: nothing to escape): the times once per transaction, each
-            # balance's JSON once for both balance tables.
+            # The transaction as data: the writer renders its rows (render_ledger), on the
+            # other core. The times are filled in here, in the order the day is stamped.
             ts = _iso(at)
-            at_text = at.isoformat()
-            rows: list[tuple[str, Any]] = [
-                (
-                    "cala_transactions",
-                    f"{tx_id}\t{journal_id}\t{tx_template_id}\t\\N\t"
-                    f"{copy_text(correlation_id)}\t{at_text}",
-                )
-            ]
-            for seq, leg, entry_id, version, eff_version, snapshot, created, cell in plan:
+            for cell in cells:
                 cell[0] = ts
-                if created[0] is None:
-                    created[0] = ts
-                account_id, currency, direction = leg.account_id, leg.currency, leg.direction
-                layers = [
-                    f'"{name}":{{"dr_balance":"0","cr_balance":"0","entry_id":null,'
-                    f'"modified_at":"{created[0]}"}}'
-                    if got is None
-                    else f'"{name}":{{"dr_balance":"{got[0]}","cr_balance":"{got[1]}",'
-                    f'"entry_id":"{got[2]}","modified_at":"{got[3][0]}"}}'
-                    for name, got in zip(LAYERS, snapshot, strict=True)
-                ]
-                values = (
-                    f'{{"journal_id":"{journal_id}","account_id":"{account_id}",'
-                    f'"entry_id":"{entry_id}","currency":"{currency}","version":{version},'
-                    f'"created_at":"{created[0]}","modified_at":"{ts}",{",".join(layers)}}}'
-                )
-                entry = (
-                    f'{{"type":"initialized","values":{{"id":"{entry_id}","version":1,'
-                    f'"transaction_id":"{tx_id}","journal_id":"{journal_id}",'
-                    f'"account_id":"{account_id}","entry_type":"{template}_{direction.upper()}",'
-                    f'"sequence":{seq},"layer":"{leg.layer}",'
-                    f'"units":"{major(leg.units, currency)}","currency":"{currency}",'
-                    f'"direction":"{direction}","description":null,'
-                    f'"metadata":{{"effective":"{eff}"}}}}}}'
-                )
-                rows.append(
-                    (
-                        "cala_entries",
-                        f"{entry_id}\t{journal_id}\t{account_id}\t{tx_id}\t{at_text}",
-                    )
-                )
-                rows.append(
-                    ("cala_entry_events", f"{entry_id}\t1\tinitialized\t{entry}\t{at_text}")
-                )
-                # One line for both balance tables (see store.BALANCE_LINE).
-                rows.append(
-                    (
-                        BALANCES,
-                        f"{journal_id}\t{account_id}\t{entry_id}\t{currency}\t{version}\t"
-                        f"{values}\t{at_text}\t{eff}\t{eff_version}",
-                    )
-                )
-            return rows
+            for p in plan:
+                if p[-1][0] is None:
+                    p[-1][0] = ts
+            return [(LEDGER, (ts, tx, plan))]
 
         log.row(make)
+
+
+def render_ledger(transactions: list) -> dict[str, tuple[bytes, int]]:
+    """The rows of posted transactions (what `Ledger.post` hands over, see LEDGER) in the
+    binary COPY format: `cala_transactions`, `cala_entries`, `cala_entry_events` and the
+    balance rows (BALANCES). The JSON is written straight as text (every value is a UUID, a
+    number, a date or a code: nothing to escape), its keys in JSONB's own order (shorter
+    first, then bytewise: PostgreSQL sorts the keys of every object it parses, and finds
+    them sorted already); each balance's JSON once for both balance tables."""
+    txs: list[bytes] = []
+    entries: list[bytes] = []
+    entry_events: list[bytes] = []
+    balances: list[bytes] = []
+    uuid_bytes = cb.uuid_bytes
+    accounts: dict[str, bytes] = {}
+    for ts, (tx_id, journal_id, template, template_id, correlation_id, eff), plan in transactions:
+        at_us = cb.timestamp_us(datetime.fromisoformat(ts))
+        time = _TIME(8, at_us)
+        eff_day = cb.pg_day(date.fromisoformat(eff))
+        tx = uuid_bytes(tx_id)
+        journal = uuid_bytes(journal_id)
+        txs.append(
+            b"".join(
+                (
+                    _TX_HEAD(6, 16, tx, 16, journal, 16, uuid_bytes(template_id)),
+                    cb.NULL,
+                    cb.text(correlation_id),
+                    time,
+                )
+            )
+        )
+        for (
+            seq,
+            account_id,
+            direction,
+            units,
+            currency,
+            layer,
+            entry_id,
+            version,
+            eff_version,
+            snapshot,
+            created,
+        ) in plan:
+            layers = [
+                f'"{name}":{{"entry_id":null,"cr_balance":"0","dr_balance":"0",'
+                f'"modified_at":"{created[0]}"}}'
+                if got is None
+                else f'"{name}":{{"entry_id":"{got[2]}","cr_balance":"{got[1]}",'
+                f'"dr_balance":"{got[0]}","modified_at":"{got[3][0]}"}}'
+                for name, got in zip(LAYERS, snapshot, strict=True)
+            ]
+            settled, pending, encumbrance = layers
+            values = (
+                f'{{{pending},{settled},"version":{version},"currency":"{currency}",'
+                f'"entry_id":"{entry_id}","account_id":"{account_id}",'
+                f'"created_at":"{created[0]}","journal_id":"{journal_id}",'
+                f'{encumbrance},"modified_at":"{ts}"}}'
+            ).encode()
+            entry = (
+                f'{{"type":"initialized","values":{{"id":"{entry_id}",'
+                f'"layer":"{layer}","units":"{major(units, currency)}",'
+                f'"version":1,"currency":"{currency}",'
+                f'"metadata":{{"effective":"{eff}"}},"sequence":{seq},'
+                f'"direction":"{direction}","account_id":"{account_id}",'
+                f'"entry_type":"{template}_{direction.upper()}","journal_id":"{journal_id}",'
+                f'"description":null,"transaction_id":"{tx_id}"}}}}'
+            ).encode()
+            entry_bytes = uuid_bytes(entry_id)
+            account = accounts.get(account_id)
+            if account is None:
+                account = accounts[account_id] = uuid_bytes(account_id)
+            entries.append(
+                _ENTRY_ROW(5, 16, entry_bytes, 16, journal, 16, account, 16, tx, 8, at_us)
+            )
+            entry_events.append(
+                b"".join(
+                    (
+                        _ENTRY_EVENT_HEAD(5, 16, entry_bytes),
+                        _ENTRY_EVENT_TYPE,
+                        cb.jsonb_text(entry),
+                        time,
+                    )
+                )
+            )
+            # One row for both balance tables (see store._write_balances).
+            balances.append(
+                b"".join(
+                    (
+                        _BALANCE_HEAD(9, 16, journal, 16, account, 16, entry_bytes),
+                        _CURRENCY[currency],
+                        _VERSION(4, version),
+                        cb.jsonb_text(values),
+                        _BALANCE_TAIL(8, at_us, 4, eff_day, 4, eff_version),
+                    )
+                )
+            )
+    out = {}
+    for table, rows in (
+        ("cala_transactions", txs),
+        ("cala_entries", entries),
+        ("cala_entry_events", entry_events),
+        (BALANCES, balances),
+    ):
+        if rows:
+            out[table] = (b"".join(rows), len(rows))
+    return out
 
 
 def load_balances(

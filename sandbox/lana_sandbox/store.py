@@ -2,8 +2,10 @@
 
 The simulator hands over one simulated day at a time (`DayLog`): an ordered list of events.
 `Store.apply` stamps them with recorded_at times inside the day, folds each into its entity's
-rollup (spec.fold) and encodes all rows in PostgreSQL's COPY text format into buffers;
-`Store.flush` sends the buffers with `COPY ... FROM STDIN` in one transaction, together with
+rollup (spec.fold) and encodes the rows into buffers: events and rollups in PostgreSQL's
+binary COPY format (copybin), the small raw tables as COPY text, the ledger's transactions as
+data that the writer renders (ledger.render_ledger); `Store.flush` sends the buffers with
+`COPY ... FROM STDIN` in one transaction, together with
 the bookkeeping that says which day the database has reached. Memory stays flat: buffers are
 flushed every few tens of MB, and the rollup cache holds only the latest row of entities that
 can still change.
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import pickle
 import random
 import traceback
 from collections import Counter
@@ -22,9 +25,10 @@ from typing import Any
 
 import psycopg
 
+from lana_sandbox import copybin as cb
 from lana_sandbox.copytext import copy_json, copy_text
 from lana_sandbox.entities import ENTITIES, PUBLIC_IDS_TABLE
-from lana_sandbox.ledger import BALANCES
+from lana_sandbox.ledger import BALANCES, LEDGER, LEG_CHARS, render_ledger
 from lana_sandbox.spec import ROLLUP_BASE_COLUMNS, EntitySpec, fold
 
 # ---- COPY text format ----
@@ -57,15 +61,40 @@ def encode_row(values: Iterable[Any], encoders: Iterable[Callable[[Any], str]]) 
     return "\t".join(["\\N" if v is None else e(v) for v, e in zip(values, encoders, strict=True)])
 
 
+#: The same per SQL type in the binary COPY format (copybin): each returns a whole field.
+BINARY_ENCODERS: Mapping[str, Callable[[Any], bytes]] = {
+    "UUID": cb.uuid,
+    "VARCHAR": cb.text,
+    "TEXT": cb.text,
+    "BIGINT": cb.int8,
+    "INTEGER": cb.int4,
+    "INT": cb.int4,
+    "BOOLEAN": cb.boolean,
+    "JSONB": cb.jsonb,
+    "TIMESTAMPTZ": cb.timestamptz,
+    "UUID[]": cb.uuid_array,
+}
+
+
+def encode_binary_row(values: tuple, encoders: tuple[Callable[[Any], bytes], ...]) -> bytes:
+    return cb.row_head(len(values)) + b"".join(
+        [cb.NULL if v is None else e(v) for v, e in zip(values, encoders, strict=True)]
+    )
+
+
 class _Memo:
     """Encodes values that recur by identity (a rollup row copies the previous row's JSON and
-    timestamps forward) once. Values handed to the store are never mutated afterwards."""
+    timestamps forward) once. Values handed to the store are never mutated afterwards.
 
-    def __init__(self, encode: Callable[[Any], str], size: int = 100_000):
+    They recur within a day or two (one `terms` in a proposal, a pending facility, a facility
+    and its cycles), so a few thousand are enough; a larger memo keeps values alive that the
+    bank has let go of (100,000 cost a fifth of the peak RSS at 1,000 x 365, for no speed)."""
+
+    def __init__(self, encode: Callable[[Any], bytes], size: int = 5_000):
         self.encode, self.size = encode, size
-        self.seen: dict[int, tuple[Any, str]] = {}
+        self.seen: dict[int, tuple[Any, bytes]] = {}
 
-    def __call__(self, v: Any) -> str:
+    def __call__(self, v: Any) -> bytes:
         hit = self.seen.get(id(v))
         if hit is not None and hit[0] is v:
             return hit[1]
@@ -74,6 +103,9 @@ class _Memo:
             self.seen.clear()
         self.seen[id(v)] = (v, text)
         return text
+
+
+_EVENT_ROW_HEAD = cb.row_head(6)
 
 
 # ---- one simulated day ----
@@ -95,7 +127,9 @@ class Event:
 class RawRow:
     """Rows of tables outside the entity pattern (inbox_events, the Cala ledger) that happen at
     one moment: `make` turns that moment into `[(table, values), ...]` once the day is stamped;
-    `values` is a tuple in the table's column order, or the row already as a COPY text line."""
+    `values` is a tuple in the table's column order, or the row already encoded (a COPY text
+    line, or bytes in the binary format for the tables in BINARY_RAW_TABLES), or for LEDGER
+    a posted transaction as data."""
 
     __slots__ = ("make", "window", "recorded_at", "time_keys", "payload")
 
@@ -111,16 +145,22 @@ class RawRow:
 
 #: Columns of the raw tables, in COPY order, with their encoders; and the load order.
 RAW_TABLES: dict[str, tuple[tuple[str, ...], tuple[Callable[[Any], str], ...]]] = {}
+#: The raw tables loaded in the binary COPY format (the ledger's big ones), with their
+#: binary encoders; the others (a few rows per customer) go as text.
+BINARY_RAW_TABLES: dict[str, tuple[Callable[[Any], bytes], ...]] = {}
 
 
-def raw_table(table: str, columns: str) -> None:
+def raw_table(table: str, columns: str, binary: bool = False) -> None:
     """Register a raw table: "name TYPE, ..." in COPY order."""
-    names, encoders = [], []
+    names, encoders, binary_encoders = [], [], []
     for item in columns.split(","):
         name, sql_type = item.split()
         names.append(name)
         encoders.append(ENCODERS[sql_type])
+        binary_encoders.append(BINARY_ENCODERS.get(sql_type))
     RAW_TABLES[table] = (tuple(names), tuple(encoders))
+    if binary:
+        BINARY_RAW_TABLES[table] = tuple(binary_encoders)
 
 
 raw_table(
@@ -151,14 +191,17 @@ raw_table(
     "cala_transactions",
     "id UUID, journal_id UUID, tx_template_id UUID, external_id TEXT, correlation_id TEXT, "
     "created_at TIMESTAMPTZ",
+    binary=True,
 )
 raw_table(
     "cala_entries",
     "id UUID, journal_id UUID, account_id UUID, transaction_id UUID, created_at TIMESTAMPTZ",
+    binary=True,
 )
 raw_table(
     "cala_entry_events",
     "id UUID, sequence INT, event_type TEXT, event JSONB, recorded_at TIMESTAMPTZ",
+    binary=True,
 )
 raw_table(
     "cala_balance_history",
@@ -277,7 +320,7 @@ class Store:
     with the bookkeeping.
     """
 
-    FLUSH_CHARS = 16_000_000  # about this much COPY text makes a batch
+    FLUSH_CHARS = 16_000_000  # about this many bytes of COPY data make a batch
 
     def __init__(
         self,
@@ -297,10 +340,13 @@ class Store:
         self._touched: dict[tuple[str, str], list[Any]] = {}
         self._inflight_touched: dict[tuple[str, str], list[Any]] = {}
         self._inflight = False
-        memo = {"JSONB": _Memo(_json), "TIMESTAMPTZ": _Memo(ENCODERS["TIMESTAMPTZ"])}
+        # Events and rollups go in the binary COPY format (copybin): their fields are bytes.
+        # A rollup's JSONB columns are encoded once per value and copied forward into the
+        # entity's next rows: their keys go in JSONB's order (PostgreSQL parses every copy).
+        memo = {"JSONB": _Memo(cb.jsonb_sorted), "TIMESTAMPTZ": _Memo(cb.timestamptz)}
 
-        def rollup_encoder(sql_type: str) -> Callable[[Any], str]:
-            return memo.get(sql_type) or ENCODERS[sql_type]
+        def rollup_encoder(sql_type: str) -> Callable[[Any], bytes]:
+            return memo.get(sql_type) or BINARY_ENCODERS[sql_type]
 
         self._rollup_enc = {
             e.name: [rollup_encoder(t.split()[0]) for _, t in ROLLUP_BASE_COLUMNS]
@@ -308,23 +354,26 @@ class Store:
             for e in entities
         }
         self._index_enc = {e.name: [ENCODERS[c.type] for c in e.index] for e in entities}
-        self._events_enc = [str, str, _text, _json, _json, memo["TIMESTAMPTZ"]]
         self._ts = memo["TIMESTAMPTZ"]
         # The latest rollup row's COPY fields per cached entity, (row, fields): a new row
-        # re-encodes only the columns its event changed.
-        self._fields: dict[str, dict[str, tuple[dict[str, Any], list[str]]]] = {
+        # re-encodes only the columns its event changed, and appends to the arrays its event
+        # appends to.
+        self._fields: dict[str, dict[str, tuple[dict[str, Any], list[bytes]]]] = {
             e.name: {} for e in entities
         }
         self._changed: dict[tuple[str, str], tuple[int, ...]] = {}
+        self._appended: dict[tuple[str, str], tuple[int, ...]] = {}
         for e in entities:
             position = {name: i for i, name in enumerate(e.rollup_column_names)}
             for event_type, rule in e.events.items():
-                cols = [c for c, _ in rule.sets] + [c for c, _ in rule.appends] + list(rule.toggles)
+                cols = [c for c, _ in rule.sets] + list(rule.toggles)
                 base = range(len(ROLLUP_BASE_COLUMNS))
+                appended = {position[c] for c, _ in rule.appends}
                 self._changed[(e.name, event_type)] = (
                     *base,
-                    *sorted({position[c] for c in cols}),
+                    *sorted({position[c] for c in cols} - appended),
                 )
+                self._appended[(e.name, event_type)] = tuple(sorted(appended))
 
     # -- reading state --
 
@@ -362,11 +411,18 @@ class Store:
         for ev in log.events:
             if type(ev) is RawRow:
                 for table, values in ev.make(ev.recorded_at):
-                    line = (
-                        values if type(values) is str else encode_row(values, RAW_TABLES[table][1])
-                    )
-                    self._buf(table).append(line)
-                    chars += len(line)
+                    if table == LEDGER:  # a transaction, rendered by the writer
+                        self._buf(table).append(values)
+                        chars += LEG_CHARS * len(values[2])
+                        continue
+                    if type(values) is tuple:
+                        binary = BINARY_RAW_TABLES.get(table)
+                        if binary is None:
+                            values = encode_row(values, RAW_TABLES[table][1])
+                        else:
+                            values = encode_binary_row(values, binary)
+                    self._buf(table).append(values)
+                    chars += len(values)
                 continue
             events += 1
             spec = ev.spec
@@ -383,13 +439,15 @@ class Store:
             event_type = ev.payload["type"]
             row = fold(spec, prev, ev.id, event_type, ev.payload, ev.recorded_at)
             cache[ev.id] = row
-            line = (
-                f"{ev.id}\t{row['version']}\t{_text(event_type)}\t{_json(ev.payload)}\t\\N\t"
-                f"{self._ts(ev.recorded_at)}"
+            fields = self._rollup_fields(spec, prev, row, event_type)
+            # id, sequence, event_type, event, context, recorded_at: the rollup row's fields
+            # where they are the same (the id, the version, the type, the time).
+            line = b"".join(
+                (_EVENT_ROW_HEAD, *fields[:2], fields[4], cb.jsonb(ev.payload), cb.NULL, fields[3])
             )
             self._buf(spec.events_table).append(line)
             chars += len(line)
-            line = self._rollup_line(spec, prev, row, event_type)
+            line = cb.row_head(len(fields)) + b"".join(fields)
             self._buf(spec.rollup_table).append(line)
             chars += len(line)
             key = (spec.name, ev.id)
@@ -412,23 +470,33 @@ class Store:
         self._chars += chars
         return events
 
-    def _rollup_line(self, spec: EntitySpec, prev, row: dict[str, Any], event_type: str) -> str:
+    def _rollup_fields(
+        self, spec: EntitySpec, prev, row: dict[str, Any], event_type: str
+    ) -> list[bytes]:
+        """The rollup row's binary COPY fields (kept for the entity's next row)."""
         encoders = self._rollup_enc[spec.name]
         names = spec.rollup_column_names
         fields_of = self._fields[spec.name]
         known = fields_of.get(row["id"]) if prev is not None else None
         if known is not None and known[0] is prev:
             fields = known[1].copy()
-            for i in self._changed[(spec.name, event_type)]:
+            key = (spec.name, event_type)
+            for i in self._changed[key]:
                 v = row[names[i]]
-                fields[i] = "\\N" if v is None else encoders[i](v)
+                fields[i] = cb.NULL if v is None else encoders[i](v)
+            for i in self._appended[key]:
+                v = row[names[i]]
+                if fields[i] == cb.NULL:
+                    fields[i] = encoders[i](v)
+                else:
+                    fields[i] = cb.uuid_array_append(fields[i], v[-1])
         else:
             fields = [
-                "\\N" if v is None else e(v)
+                cb.NULL if v is None else e(v)
                 for v, e in zip([row[c] for c in names], encoders, strict=True)
             ]
         fields_of[row["id"]] = (row, fields)
-        return "\t".join(fields)
+        return fields
 
     @property
     def wants_flush(self) -> bool:
@@ -499,22 +567,44 @@ def layout(entities: tuple[EntitySpec, ...]) -> tuple[tuple, ...]:
     )
 
 
-def _joined(lines: list[str]) -> tuple[bytes, int]:
+def _joined(lines: list[str] | list[bytes] | list[tuple]) -> tuple[bytes, int]:
+    """A table's rows as one text: COPY text lines, or rows in the binary format (bytes), or
+    the posted transactions (LEDGER) pickled."""
+    if type(lines[0]) is tuple:
+        return pickle.dumps(lines, protocol=pickle.HIGHEST_PROTOCOL), len(lines)
+    if type(lines[0]) is bytes:
+        return b"".join(lines), len(lines)
     return ("\n".join(lines) + "\n").encode(), len(lines)
 
 
 EVENTS_COLUMNS = ("id", "sequence", "event_type", "event", "context", "recorded_at")
 
 
-def _copy(cur: psycopg.Cursor, table: str, columns, data: tuple[bytes, int] | None, rows) -> None:
-    """COPY one table's lines, given as (their UTF-8 text, how many)."""
+def _copy(
+    cur: psycopg.Cursor,
+    table: str,
+    columns,
+    data: tuple[bytes, int] | None,
+    rows,
+    binary: bool = False,
+) -> None:
+    """COPY one table's rows, given as (their text, how many): COPY text lines (UTF-8), or
+    rows in the binary format (copybin) without the header and trailer."""
     if not data:
         return
     text, count = data
-    with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as cp:
+    options = " (FORMAT binary)" if binary else ""
+    with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN{options}") as cp:
+        if binary:
+            cp.write(cb.HEADER)
+        view = memoryview(text)
         step = 4_000_000
         for i in range(0, len(text), step):
-            cp.write(text[i : i + step])
+            cp.write(view[i : i + step])
+        if binary:
+            cp.write(cb.TRAILER)
+    if cur.rowcount != count:
+        raise RuntimeError(f"COPY {table}: {cur.rowcount} rows stored of {count} sent")
     rows[table] += count
 
 
@@ -522,6 +612,9 @@ def write_batch(conn: psycopg.Connection, entities: tuple[tuple, ...], batch) ->
     """One batch in one transaction: public ids, new index rows, index updates, events and
     rollups, the raw tables, then the bookkeeping. Returns the rows written per table."""
     buffers, inserts, updates, bookkeeping = batch
+    if LEDGER in buffers:
+        buffers = dict(buffers)
+        buffers.update(render_ledger(pickle.loads(buffers.pop(LEDGER)[0])))
     rows: Counter[str] = Counter()
     with conn.transaction(), conn.cursor() as cur:
         columns = ("id", "target_id", "created_at")
@@ -534,10 +627,11 @@ def write_batch(conn: psycopg.Connection, entities: tuple[tuple, ...], batch) ->
                 cur.executemany(f"UPDATE {index_table} SET {sets} WHERE id = %s", updates[name])
                 rows[index_table + " (updated)"] += len(updates[name])
         for _, _, _, _, events_table, rollup_table, rollup_cols in entities:
-            _copy(cur, events_table, EVENTS_COLUMNS, buffers.get(events_table), rows)
-            _copy(cur, rollup_table, rollup_cols, buffers.get(rollup_table), rows)
+            _copy(cur, events_table, EVENTS_COLUMNS, buffers.get(events_table), rows, True)
+            _copy(cur, rollup_table, rollup_cols, buffers.get(rollup_table), rows, True)
         for table, (columns, _) in RAW_TABLES.items():
-            _copy(cur, table, columns, buffers.get(table), rows)
+            binary = table in BINARY_RAW_TABLES
+            _copy(cur, table, columns, buffers.get(table), rows, binary)
         _write_balances(cur, buffers.get(BALANCES), rows)
         if bookkeeping is not None:
             bookkeeping(conn)
@@ -562,18 +656,18 @@ def _write_balances(cur: psycopg.Cursor, data: tuple[bytes, int] | None, rows) -
     )
     staged: Counter[str] = Counter()
     stage_columns = (*BALANCE_HISTORY_COLUMNS, "effective", "effective_version")
-    _copy(cur, "balance_stage", stage_columns, data, staged)
+    _copy(cur, "balance_stage", stage_columns, data, staged, True)
     cur.execute(
         f"INSERT INTO cala_balance_history ({', '.join(BALANCE_HISTORY_COLUMNS)}) "
         f"SELECT {', '.join(BALANCE_HISTORY_COLUMNS)} FROM balance_stage"
     )
+    rows["cala_balance_history"] += cur.rowcount
     cur.execute(
         f"INSERT INTO cala_cumulative_effective_balances ({', '.join(CUMULATIVE_COLUMNS)}) "
         "SELECT journal_id, account_id, currency, effective, effective_version, version, "
         "latest_entry_id, values, recorded_at, recorded_at FROM balance_stage"
     )
-    rows["cala_balance_history"] += data[1]
-    rows["cala_cumulative_effective_balances"] += data[1]
+    rows["cala_cumulative_effective_balances"] += cur.rowcount
 
 
 class WriterError(RuntimeError):
@@ -633,6 +727,10 @@ def _writer_main(dsn: str, entities: tuple[tuple, ...], pipe) -> None:
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute("SET TIME ZONE 'UTC'")
         conn.execute("SET temp_buffers = '64MB'")  # the staged balances of a batch, in memory
+        # A batch's commit need not wait for its WAL to reach the disk: after a crash the
+        # database is still at a batch boundary (the bookkeeping is in the batch), at worst an
+        # earlier one, and the simulator goes on from the day it records.
+        conn.execute("SET synchronous_commit = off")
         while True:
             try:
                 header = pipe.recv()

@@ -10,7 +10,7 @@ import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 from lana_sandbox.ddl import CALA_TABLES, INBOX_EVENTS_TABLE
 from lana_sandbox.entities import ENTITIES
-from lana_sandbox.simulate import SandboxError, connect, load_state, simulate
+from lana_sandbox.simulate import SandboxError, connect, load_state, simulate, table_counts
 from lana_sandbox.store import Store
 
 SEED, CUSTOMERS = 7, 120
@@ -81,6 +81,12 @@ def test_the_bank_does_what_the_model_says(conn, base):
                               "GROUP BY 1").fetchall())  # fmt: skip
     assert types["Individual"] > customers * 0.7
     assert base["summary"].last_day == date(2025, 1, 1) + timedelta(days=LONG - 1)
+
+
+def test_a_new_banks_row_counts_are_the_rows_in_its_tables(conn, base):
+    """A new bank's summary counts the rows it wrote; they are what the tables hold."""
+    assert base["summary"].table_rows == table_counts(conn)
+    assert base["summary"].table_rows["cala_entries"] > 0
 
 
 def test_state_rebuilt_from_the_database_is_the_state_in_memory(base):
