@@ -58,3 +58,11 @@ def postgres_build(make_db, tmp_path_factory):
         timeout=600,
     )
     return warehouse, tmp, result
+
+
+@pytest.fixture(scope="session")
+def warehouse(postgres_build) -> str:
+    """The DSN of the built warehouse, once the build has passed."""
+    dsn, _, result = postgres_build
+    assert result.returncode == 0, result.stdout[-4000:]
+    return dsn

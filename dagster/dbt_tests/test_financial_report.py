@@ -24,13 +24,6 @@ MONTH = "to_char(month_start, 'Mon YYYY')"
 
 
 @pytest.fixture(scope="module")
-def warehouse(postgres_build) -> str:
-    dsn, _, result = postgres_build
-    assert result.returncode == 0, result.stdout[-4000:]
-    return dsn
-
-
-@pytest.fixture(scope="module")
 def conn(warehouse):
     with psycopg.connect(warehouse, row_factory=dict_row) as connection:
         yield connection

@@ -36,13 +36,6 @@ def cents(value) -> Decimal:
 
 
 @pytest.fixture(scope="module")
-def warehouse(postgres_build) -> str:
-    dsn, _, result = postgres_build
-    assert result.returncode == 0, result.stdout[-4000:]
-    return dsn
-
-
-@pytest.fixture(scope="module")
 def files(warehouse, tmp_path_factory):
     """Every report of reports.yml, written by generate-es-reports from the sandbox bank."""
     out = tmp_path_factory.mktemp("reports")
