@@ -27,6 +27,34 @@ def postgres_env(warehouse: str) -> dict[str, str]:
     }
 
 
+def run_dbt(*args: str, target: str, tmp, warehouse: str | None = None):
+    """dbt `args` in the project on `target`, its target and logs under `tmp`; with
+    `warehouse`, the postgres target points at that database (dbt's own login from access/,
+    LANA_DW_DBT_*, would win over it: left out)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LANA_DW_DBT_")}
+    env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+    env.update(postgres_env(warehouse) if warehouse else {})
+    return subprocess.run(
+        [
+            DBT,
+            *args,
+            "--profiles-dir",
+            ".",
+            "--target",
+            target,
+            "--target-path",
+            str(tmp / "target"),
+            "--log-path",
+            str(tmp / "logs"),
+        ],
+        cwd=DBT_PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
 @pytest.fixture(scope="session")
 def postgres_build(make_db, tmp_path_factory):
     """A simulated bank, its lana_raw on a fresh warehouse database, `dbt build` on it."""
@@ -34,29 +62,8 @@ def postgres_build(make_db, tmp_path_factory):
     simulate(source, customers=50, days=90, seed=7)
     warehouse = make_db()
     load_raw(source, warehouse)
-    env = postgres_env(warehouse)
-    # dbt's own login (access/) would win over LANA_DW_PG_USER: not here.
-    env_clean = {k: v for k, v in os.environ.items() if not k.startswith("LANA_DW_DBT_")}
     tmp = tmp_path_factory.mktemp("dbt_postgres")
-    result = subprocess.run(
-        [
-            DBT,
-            "build",
-            "--profiles-dir",
-            ".",
-            "--target",
-            "postgres",
-            "--target-path",
-            str(tmp / "target"),
-            "--log-path",
-            str(tmp / "logs"),
-        ],
-        cwd=DBT_PROJECT,
-        env={**env_clean, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **env},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    result = run_dbt("build", target="postgres", tmp=tmp, warehouse=warehouse)
     return warehouse, tmp, result
 
 

@@ -7,9 +7,7 @@ DuckDB is covered by tests/test_end_to_end.py (the Dagster job builds the projec
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import psycopg
@@ -17,33 +15,7 @@ import pytest
 import sqlglot
 from sqlglot.errors import ParseError
 
-from .conftest import postgres_env
-from .raw import DBT_PROJECT, REPO
-
-DBT = str(REPO / ".venv" / "bin" / "dbt")
-
-
-def run_dbt(*args: str, target: str, tmp: Path, env: dict[str, str] | None = None):
-    result = subprocess.run(
-        [
-            DBT,
-            *args,
-            "--profiles-dir",
-            ".",
-            "--target",
-            target,
-            "--target-path",
-            str(tmp / "target"),
-            "--log-path",
-            str(tmp / "logs"),
-        ],
-        cwd=DBT_PROJECT,
-        env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    return result
+from .conftest import run_dbt
 
 
 def test_dbt_build_passes_on_postgres(postgres_build):
@@ -101,27 +73,7 @@ def test_dbt_docs_generate_writes_the_catalog(postgres_build, tmp_path):
     warehouse and its catalog.json describes the marts' columns."""
     warehouse, _, result = postgres_build
     assert result.returncode == 0
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LANA_DW_DBT_")}
-    docs = subprocess.run(
-        [
-            DBT,
-            "docs",
-            "generate",
-            "--profiles-dir",
-            ".",
-            "--target",
-            "postgres",
-            "--target-path",
-            str(tmp_path / "target"),
-            "--log-path",
-            str(tmp_path / "logs"),
-        ],
-        cwd=DBT_PROJECT,
-        env={**env, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **postgres_env(warehouse)},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    docs = run_dbt("docs", "generate", target="postgres", tmp=tmp_path, warehouse=warehouse)
     assert docs.returncode == 0, docs.stdout[-4000:] + docs.stderr[-2000:]
     catalog = json.loads((tmp_path / "target" / "catalog.json").read_text())
     assert not catalog.get("errors")

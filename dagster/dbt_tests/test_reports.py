@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import subprocess
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -19,9 +17,8 @@ from generate_es_reports.config import load_config
 from generate_es_reports.formats import layout, xml_errors
 from generate_es_reports.run import run
 from generate_es_reports.warehouse import Postgres
-from psycopg import conninfo
 
-from .conftest import DBT
+from .conftest import run_dbt
 from .raw import DBT_PROJECT
 
 CONFIG = load_config()
@@ -186,38 +183,15 @@ def _movements_at_least(dsn: str, min_cents: int) -> list[tuple[str, int]]:
 
 
 def _run_uif(dsn: str, tmp_path: Path, threshold: str) -> None:
-    info = conninfo.conninfo_to_dict(dsn)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LANA_DW_DBT_")}
-    env.update(
-        LANA_DW_PG_HOST=str(info.get("host") or "127.0.0.1"),
-        LANA_DW_PG_PORT=str(info.get("port") or "5432"),
-        LANA_DW_PG_USER=str(info.get("user") or "postgres"),
-        LANA_DW_PG_PASSWORD=str(info.get("password") or ""),
-        LANA_DW_PG_DATABASE=str(info["dbname"]),
-        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
-    )
-    result = subprocess.run(
-        [
-            DBT,
-            "build",
-            "--select",
-            "report_uif_07_diario_otros_medios_electronicos",
-            "--vars",
-            json.dumps({"uif_07_threshold_usd": threshold}),
-            "--profiles-dir",
-            ".",
-            "--target",
-            "postgres",
-            "--target-path",
-            str(tmp_path / "target"),
-            "--log-path",
-            str(tmp_path / "logs"),
-        ],
-        cwd=DBT_PROJECT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
+    result = run_dbt(
+        "build",
+        "--select",
+        "report_uif_07_diario_otros_medios_electronicos",
+        "--vars",
+        json.dumps({"uif_07_threshold_usd": threshold}),
+        target="postgres",
+        tmp=tmp_path,
+        warehouse=dsn,
     )
     assert result.returncode == 0, result.stdout[-4000:]
 
