@@ -295,6 +295,13 @@ class Simulation:
         log.phase(*CLOSE)
         for f in list(self.bank.facilities.values()):
             if f.matured and not f.obligations and f.cycle is None:
+                # Lana's completion posts REMOVE_COLLATERAL for all of it: the BTC goes back
+                # to the borrower, and the bank's collateral books hold open facilities only.
+                if f.collateral:
+                    self._update_collateral(
+                        f.collateral_id, f.collateral_account_id, -f.collateral, 0
+                    )
+                    f.collateral = 0
                 self.log.emit(CREDIT_FACILITY, f.id, {"type": "completed"})
                 self.log.forget(CREDIT_FACILITY, f.id)
                 self.log.forget(COLLATERAL, f.collateral_id)
@@ -799,7 +806,7 @@ class Simulation:
             },
             new=True,
         )
-        self._add_collateral(
+        self._update_collateral(
             collateral_id, collateral_accounts["collateral_account_id"], collateral, collateral
         )
         self.log.emit(
@@ -880,7 +887,8 @@ class Simulation:
         share = 1.0 if rng.random() < 0.6 else 0.5
         self._disburse(f, c, round(amount * share), rng)
 
-    def _add_collateral(self, collateral_id: str, account: str, added: int, total: int) -> None:
+    def _update_collateral(self, collateral_id: str, account: str, diff: int, total: int) -> None:
+        """Collateral added (diff > 0) or given back (diff < 0), now `total` sats."""
         tx = self._id()
         self.log.emit(
             COLLATERAL,
@@ -889,17 +897,16 @@ class Simulation:
                 "type": "updated_via_manual_input",
                 "ledger_tx_id": tx,
                 "collateral_amount": total,
-                "abs_diff": added,
-                "direction": "Add",
+                "abs_diff": abs(diff),
+                "direction": "Add" if diff > 0 else "Remove",
             },
         )
-        omnibus = self.ledger.collateral_omnibus
-        self._post(
-            tx,
-            "ADD_COLLATERAL",
-            [dr(account, added, "BTC"), cr(omnibus, added, "BTC")],
-            collateral_id,
-        )
+        debited, credited = account, self.ledger.collateral_omnibus
+        if diff < 0:
+            debited, credited = credited, debited
+        template = "ADD_COLLATERAL" if diff > 0 else "REMOVE_COLLATERAL"
+        legs = [dr(debited, abs(diff), "BTC"), cr(credited, abs(diff), "BTC")]
+        self._post(tx, template, legs, collateral_id)
 
     def _disburse(self, f: Facility, c: Customer, amount: int, rng: random.Random) -> None:
         disbursal_id, public_id, process_id = self._id(), self._public_id(), self._id()
@@ -1210,7 +1217,7 @@ class Simulation:
             if disbursed + interest > 0:
                 needed = -(-(disbursed + interest) * 16_000 * SATS // (10_000 * self.bank.price))
                 if needed > f.collateral:
-                    self._add_collateral(
+                    self._update_collateral(
                         f.collateral_id, f.collateral_account_id, needed - f.collateral, needed
                     )
                     f.collateral = needed

@@ -326,6 +326,14 @@ def test_nothing_happens_to_a_facility_after_it_completed(conn):
         WHERE NOT o.is_completed
     """).fetchone()[0]
     assert open_obligations == 0
+    # ... and holds no collateral: the completion gave it back (REMOVE_COLLATERAL).
+    held = conn.execute("""
+        SELECT count(*), count(*) FILTER (WHERE c.collateral_amount <> 0)
+        FROM (SELECT DISTINCT ON (id) * FROM core_collateral_events_rollup
+              ORDER BY id, version DESC) c
+        JOIN core_credit_facility_events_rollup f ON f.id = c.secured_loan_id AND f.is_completed
+    """).fetchone()
+    assert held[0] > 0 and held[1] == 0
 
 
 def test_public_ids_are_unique_sequential_and_point_at_their_entity(conn):

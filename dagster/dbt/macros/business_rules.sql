@@ -39,3 +39,12 @@
         else 'off_balance_sheet'
     end
 {%- endmacro %}
+
+{#-
+    A facility's collateral in sats: 0 once it is completed. Lana's completion gives all the
+    collateral back (a REMOVE_COLLATERAL transaction in the ledger) and writes no new figure to
+    the facility's rollup, whose `collateral` keeps the last one. `completed` is a condition.
+-#}
+{% macro completed_collateral(completed, collateral) -%}
+    case when coalesce({{ completed }}, false) then 0 else {{ collateral }} end
+{%- endmacro %}

@@ -25,8 +25,11 @@ select
     end as status,
     facilities.amount as facility_amount_cents,
     {{ lana_dw.cents_to_usd('facilities.amount') }} as facility_amount_usd,
-    facilities.collateral as collateral_sats,
-    {{ lana_dw.sats_to_btc('facilities.collateral') }} as collateral_btc,
+    -- 0 once completed: the completion gives the collateral back (macros/business_rules.sql)
+    {{ lana_dw.completed_collateral('facilities.is_completed', 'facilities.collateral') }} as collateral_sats,
+    {{ lana_dw.sats_to_btc(
+        lana_dw.completed_collateral('facilities.is_completed', 'facilities.collateral')
+    ) }} as collateral_btc,
     {{ lana_dw.cents_to_usd('facilities.price') }} as btc_price_usd,
     facilities.collateralization_state,
     -- "Infinite" (no exposure) becomes NULL, {"Finite": n} becomes n

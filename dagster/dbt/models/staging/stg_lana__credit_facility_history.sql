@@ -12,8 +12,12 @@ select
     {{ lana_dw.as_id('history.id') }} as facility_id,
     history.version,
     history.event_type,
-    history.collateral as collateral_sats,
-    {{ lana_dw.sats_to_btc('history.collateral') }} as collateral_btc,
+    -- 0 from the completion on: it gives the collateral back (macros/business_rules.sql)
+    {{ lana_dw.completed_collateral("history.event_type = 'completed'", 'history.collateral') }}
+        as collateral_sats,
+    {{ lana_dw.sats_to_btc(
+        lana_dw.completed_collateral("history.event_type = 'completed'", 'history.collateral')
+    ) }} as collateral_btc,
     {{ lana_dw.cents_to_usd('history.price') }} as btc_price_usd,
     history.collateralization_state,
     -- the event that set the price (initialized, collateralization_state_changed) carries it
