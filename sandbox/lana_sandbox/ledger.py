@@ -146,6 +146,9 @@ def _module_config(name: str) -> dict[str, str]:
 
 DEPOSIT_CONFIG = _module_config("deposit")
 CREDIT_CONFIG = _module_config("credit")
+# The bank's own accounts (not Lana modules'): its cash and the capital its shareholders paid in.
+BANK_CASH_CODE = "11.01.0101"  # Operating Cash, beside the deposit omnibus
+BANK_CAPITAL_CODE = "31.01"  # Common Stock
 
 #: Per facility account key: the credit module config entry naming its chart node.
 _ST = "short_term_{t}"
@@ -271,6 +274,18 @@ class Ledger:
     @property
     def facility_omnibus(self) -> str:
         return fixed_id(self.seed, "account:facility-omnibus")
+
+    @property
+    def bank_cash(self) -> str:
+        return fixed_id(self.seed, "account:bank-cash")
+
+    @property
+    def bank_capital(self) -> str:
+        return fixed_id(self.seed, "account:bank-capital")
+
+    @property
+    def capital_tx_id(self) -> str:
+        return fixed_id(self.seed, "tx:paid-in-capital")
 
     @property
     def collateral_omnibus(self) -> str:
@@ -439,6 +454,12 @@ class Ledger:
             "Credit Facility Omnibus",
             "credit",
             CREDIT_CONFIG["facility_omnibus_parent_code"],
+        )
+        self.open_account(
+            log, self.bank_cash, "BANK.CASH", "Bank Operating Cash", "debit", BANK_CASH_CODE
+        )
+        self.open_account(
+            log, self.bank_capital, "BANK.CAPITAL", "Paid-in Capital", "credit", BANK_CAPITAL_CODE
         )
         self.open_account(
             log,

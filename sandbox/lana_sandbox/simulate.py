@@ -79,7 +79,7 @@ from lana_sandbox.state import (
 )
 from lana_sandbox.store import DayLog, Store
 
-MODEL_VERSION = 2
+MODEL_VERSION = 3  # 3: paid-in capital on the first day, collateral given back at completion
 DEFAULT_START = date(2025, 1, 1)
 DEFAULT_CUSTOMERS = 100
 DEFAULT_SEED = 42
@@ -97,6 +97,7 @@ JOBS, OBLIGATION_JOBS, BUSINESS, CLOSE = (
 )
 
 # Behaviour, per customer per day unless said otherwise.
+CAPITAL_PER_CUSTOMER = 500_000  # cents: the shareholders' paid-in capital, on the first day
 P_DEPOSIT = 0.07
 P_WITHDRAW = 0.05
 P_REVERT_DEPOSIT = 0.01  # of deposits
@@ -264,6 +265,7 @@ class Simulation:
         log.phase(*JOBS)
         if day == self.cfg.start:
             self._write_chart()
+            self._raise_capital()
         for f in list(self.bank.facilities.values()):
             self._facility_jobs(f)
 
@@ -325,6 +327,13 @@ class Simulation:
             self.log.forget(CHART_NODE, self.ledger.node_id(node.code))
 
     # -- customers --
+
+    def _raise_capital(self) -> None:
+        """The shareholders pay in the bank's capital in cash: what it lends before deposits."""
+        ledger, amount = self.ledger, CAPITAL_PER_CUSTOMER * self.cfg.customers
+        legs = [dr(ledger.bank_cash, amount), cr(ledger.bank_capital, amount)]
+        self._post(ledger.capital_tx_id, "RECORD_CAPITAL_CONTRIBUTION", legs, ledger.journal_id)
+        ledger.forget([ledger.bank_cash, ledger.bank_capital])  # nothing posts to them again
 
     def _onboard(self, rng: random.Random) -> None:
         customer_type = _weighted(rng, CUSTOMER_TYPES)[1]

@@ -4,13 +4,21 @@ import json
 import uuid
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import psycopg
 import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 from lana_sandbox.ddl import CALA_TABLES, INBOX_EVENTS_TABLE
 from lana_sandbox.entities import ENTITIES
-from lana_sandbox.simulate import SandboxError, connect, load_state, simulate, table_counts
+from lana_sandbox.simulate import (
+    CAPITAL_PER_CUSTOMER,
+    SandboxError,
+    connect,
+    load_state,
+    simulate,
+    table_counts,
+)
 from lana_sandbox.store import Store
 
 SEED, CUSTOMERS = 7, 120
@@ -565,6 +573,33 @@ def test_each_entry_makes_one_row_in_each_balance_table(conn):
            OR c.effective <> (c.created_at AT TIME ZONE 'UTC')::date
     """).fetchone()[0]
     assert unmatched == 0
+
+
+def test_the_banks_capital_keeps_its_cash_positive(conn):
+    """The shareholders' capital is paid in on the first day, once; the bank's cash (its own
+    account and the deposit omnibus, both under Operating Cash) never goes below zero."""
+    capital = conn.execute(f"""
+        SELECT a.code, v->>'direction', (v->>'units')::numeric, en.created_at::date
+        FROM ({ENTRIES}) en JOIN cala_accounts a ON a.id = en.account_id
+        WHERE a.code IN ('BANK.CASH', 'BANK.CAPITAL') ORDER BY 1
+    """).fetchall()
+    amount = Decimal(CAPITAL_PER_CUSTOMER * CUSTOMERS) / 100
+    start = date(2025, 1, 1)
+    assert capital == [
+        ("BANK.CAPITAL", "credit", amount, start),
+        ("BANK.CASH", "debit", amount, start),
+    ]
+    days, lowest = conn.execute(f"""
+        WITH moves AS (
+          SELECT en.created_at::date AS day, sum(CASE v->>'direction' WHEN 'debit'
+                 THEN (v->>'units')::numeric ELSE -(v->>'units')::numeric END) AS delta
+          FROM ({ENTRIES}) en JOIN cala_accounts a ON a.id = en.account_id
+          WHERE a.code IN ('BANK.CASH', 'DEPOSIT.OMNIBUS') AND v->>'layer' = 'settled'
+          GROUP BY 1)
+        SELECT count(*), min(cash) FROM (SELECT sum(delta) OVER (ORDER BY day) AS cash
+                                        FROM moves) c
+    """).fetchone()
+    assert days > LONG // 2 and lowest > 0
 
 
 def test_deposit_accounts_in_the_ledger_match_the_deposits(conn):

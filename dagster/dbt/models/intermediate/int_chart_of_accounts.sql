@@ -1,5 +1,5 @@
 -- The chart of accounts: one row per chart node with its dotted code, its parent node, its
--- level in the tree and the Cala account set that carries its balance.
+-- level in the tree, its statement section and the Cala account set that carries its balance.
 with recursive
 
 nodes as (
@@ -47,6 +47,7 @@ select
     nodes.parent_code,
     parents.chart_node_id as parent_chart_node_id,
     levels.code_level,
+    {{ lana_dw.chart_section('nodes.code') }} as statement_section,
     nodes.node_name,
     nodes.normal_balance_type,
     nodes.ledger_account_set_id,

@@ -14,6 +14,7 @@ home_nodes as (
         charts.chart_node_id,
         charts.code,
         charts.node_name,
+        charts.statement_section,
         row_number() over (
             partition by node_accounts.account_id
             order by length(charts.code) desc, charts.code
@@ -59,7 +60,7 @@ select
     cast(home_nodes.chart_node_id as {{ lana_dw.type_id() }}) as chart_node_id,
     cast(home_nodes.code as {{ lana_dw.type_string() }}) as chart_code,
     cast(home_nodes.node_name as {{ lana_dw.type_string() }}) as chart_node_name,
-    cast({{ lana_dw.chart_section('home_nodes.code') }} as {{ lana_dw.type_string() }}) as statement_section,
+    cast(home_nodes.statement_section as {{ lana_dw.type_string() }}) as statement_section,
     cast(currencies.currency as {{ lana_dw.type_string() }}) as currency,
     cast(coalesce(currencies.currency_count, 0) as {{ lana_dw.type_bigint() }}) as currency_count,
     cast(coalesce(facility_accounts.account_role, deposit_accounts.account_role) as {{ lana_dw.type_string() }})

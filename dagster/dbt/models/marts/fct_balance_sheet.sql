@@ -35,14 +35,7 @@ account_balances as (
 ),
 
 nodes as (
-    select
-        chart_node_id,
-        code,
-        parent_code,
-        node_name,
-        lower(normal_balance_type) as normal_balance_type,
-        {{ lana_dw.chart_section('code') }} as statement_section
-    from {{ ref('int_chart_of_accounts') }}
+    select * from {{ ref('int_chart_of_accounts') }}
 ),
 
 node_balances as (

@@ -12,19 +12,8 @@ ledger as (
     from {{ ref('int_account_balances_daily') }}
 ),
 
-nodes as (
-    select
-        chart_node_id,
-        code,
-        parent_code,
-        node_name,
-        lower(normal_balance_type) as normal_balance_type,
-        {{ lana_dw.chart_section('code') }} as statement_section
-    from {{ ref('int_chart_of_accounts') }}
-),
-
 income_nodes as (
-    select * from nodes
+    select * from {{ ref('int_chart_of_accounts') }}
     where statement_section in ('revenue', 'cost_of_revenue', 'expenses')
 ),
 
