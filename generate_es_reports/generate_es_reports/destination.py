@@ -15,6 +15,8 @@ from pathlib import Path
 import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
+from .formats import ReportError
+
 # Object stores: an object becomes visible only when its upload is complete.
 UPLOAD_COMPLETE = {"gs", "gcs", "s3", "s3a", "az", "abfs", "abfss", "adl", "memory"}
 
@@ -22,7 +24,15 @@ UPLOAD_COMPLETE = {"gs", "gcs", "s3", "s3a", "az", "abfs", "abfss", "adl", "memo
 class Destination:
     def __init__(self, url: str | Path):
         self.url = str(url)
-        self.fs, self.root = fsspec.core.url_to_fs(self.url)
+        try:
+            self.fs, self.root = fsspec.core.url_to_fs(self.url)
+        except ImportError as e:  # gs:// wants gcsfs, s3:// s3fs: not dependencies of ours
+            raise ReportError(
+                f"destination {self.url}: {e} (install it in the environment that runs "
+                "generate-es-reports)"
+            ) from None
+        except ValueError as e:  # an unknown protocol
+            raise ReportError(f"destination {self.url}: {e}") from None
         protocols = self.fs.protocol if isinstance(self.fs.protocol, tuple) else (self.fs.protocol,)
         self.rename = isinstance(self.fs, LocalFileSystem) or not (set(protocols) & UPLOAD_COMPLETE)
 

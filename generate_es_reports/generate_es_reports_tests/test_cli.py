@@ -49,6 +49,16 @@ def test_refusals(warehouse_path, config_path, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_a_destination_without_its_file_system_package(warehouse_path, config_path, tmp_path):
+    base = ["run", "--config", str(config_path), "--destination"]
+    result = invoke([*base, "gs://bank-reports/ssf"], warehouse_path)
+    assert result.exit_code == 1
+    assert "destination gs://bank-reports/ssf: Please install gcsfs" in result.output
+    assert "Traceback" not in result.output
+    result = invoke([*base, "nosuch://x"], warehouse_path)
+    assert result.exit_code == 1 and "destination nosuch://x: Protocol not known" in result.output
+
+
 def test_list_shows_the_packaged_reports(warehouse_path):
     result = invoke(["list"], warehouse_path)
     assert result.exit_code == 0
