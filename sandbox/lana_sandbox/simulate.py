@@ -326,14 +326,14 @@ class Simulation:
         for node in chart_nodes():
             self.log.forget(CHART_NODE, self.ledger.node_id(node.code))
 
-    # -- customers --
-
     def _raise_capital(self) -> None:
         """The shareholders pay in the bank's capital in cash: what it lends before deposits."""
         ledger, amount = self.ledger, CAPITAL_PER_CUSTOMER * self.cfg.customers
         legs = [dr(ledger.bank_cash, amount), cr(ledger.bank_capital, amount)]
         self._post(ledger.capital_tx_id, "RECORD_CAPITAL_CONTRIBUTION", legs, ledger.journal_id)
         ledger.forget([ledger.bank_cash, ledger.bank_capital])  # nothing posts to them again
+
+    # -- customers --
 
     def _onboard(self, rng: random.Random) -> None:
         customer_type = _weighted(rng, CUSTOMER_TYPES)[1]
