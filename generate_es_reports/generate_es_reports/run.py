@@ -11,7 +11,7 @@ import tempfile
 import uuid
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from .config import Config, Report, load_config
@@ -193,13 +193,15 @@ class Run:
                 writer.close()
             return rows
 
-    def write_financial(self) -> list[WrittenFile]:
-        """The financial report (financial.py) from the marts: the HTML page, and its PDF when
-        Chromium can print it (else listed under `skipped`). A failure is recorded, not raised."""
+    def write_financial(self, as_of: str | None = None) -> list[WrittenFile]:
+        """The financial report (financial.py) from the marts, built as of `as_of` when given:
+        the HTML page, and its PDF when Chromium can print it (else listed under `skipped`). A
+        failure is recorded, not raised."""
         try:
             with tempfile.TemporaryDirectory(prefix="generate-es-reports-") as tmp:
                 html = render_financial_report(
-                    lambda relation: self.warehouse.dicts(*relation.split(".", 1))
+                    lambda relation: self.warehouse.dicts(*relation.split(".", 1)),
+                    as_of=None if as_of is None else date.fromisoformat(as_of),
                 )
                 page = write_financial_report(html, Path(tmp) / "financial_report.html")
                 self.financial_files.append(
@@ -216,6 +218,8 @@ class Run:
                     )
         except (FinancialReportError, WarehouseError, OSError) as e:
             self.financial_error = str(e)
+        except KeyError as e:  # a mart without a column the report reads
+            self.financial_error = f"a mart has no column {e}"
         return self.financial_files
 
     def finish(self) -> dict:
@@ -269,6 +273,6 @@ def run(
     for report in reports:
         current.write_report(report)
     if financial:
-        current.write_financial()
+        current.write_financial(as_of)
     current.finish()
     return current

@@ -28,14 +28,30 @@ class WarehouseError(RuntimeError):
 
 
 class Relation:
-    """Column names, then the rows (tuples), fetched a batch at a time."""
+    """Column names, then the rows (tuples), fetched a batch at a time. A driver error while
+    fetching (`errors`: a value the query cannot compute, a timeout) is a WarehouseError that
+    names the relation, so it fails that report, not the run."""
 
-    def __init__(self, columns: list[str], fetch: Callable[[], list]):
+    def __init__(
+        self,
+        columns: list[str],
+        fetch: Callable[[], list],
+        name: str = "",
+        errors: tuple[type[BaseException], ...] = (),
+    ):
         self.columns = columns
         self._fetch = fetch
+        self._name = name
+        self._errors = errors
 
     def __iter__(self) -> Iterator[tuple]:
-        while batch := self._fetch():
+        while True:
+            try:
+                batch = self._fetch()
+            except self._errors as e:
+                raise WarehouseError(f"cannot read {self._name}: {e}") from None
+            if not batch:
+                return
             for row in batch:
                 yield tuple(row)
 
@@ -64,8 +80,7 @@ class Warehouse:
         raise NotImplementedError
 
     def dicts(self, schema: str, relation: str) -> Iterator[dict]:
-        """The relation's rows as {column: value}; `functools.partial(w.dicts, schema)` is a
-        `read(relation) -> Iterable[dict]` callable."""
+        """The relation's rows as {column: value}."""
         with self.read(schema, relation) as rel:
             for row in rel:
                 yield dict(zip(rel.columns, row, strict=True))
@@ -120,7 +135,8 @@ class DuckDB(Warehouse):
                 raise WarehouseError(
                     f"cannot read {schema}.{relation} from {self.path}: {e}"
                 ) from None
-            yield Relation(columns, lambda: cur.fetchmany(self.batch_size))
+            fetch = lambda: cur.fetchmany(self.batch_size)  # noqa: E731
+            yield Relation(columns, fetch, f"{schema}.{relation}", (duckdb.Error,))
         finally:
             cur.close()
 
@@ -166,8 +182,12 @@ class Postgres(Warehouse):
                 raise WarehouseError(f"cannot read {schema}.{relation}: {e}") from None
             # a named cursor is a server-side one: rows travel batch_size at a time
             with con.cursor(name=f"report_{relation}"[:63]) as cur:
-                cur.execute(self._query(schema, relation, columns))
-                yield Relation(columns, lambda: cur.fetchmany(self.batch_size))
+                try:
+                    cur.execute(self._query(schema, relation, columns))
+                except psycopg.Error as e:
+                    raise WarehouseError(f"cannot read {schema}.{relation}: {e}") from None
+                fetch = lambda: cur.fetchmany(self.batch_size)  # noqa: E731
+                yield Relation(columns, fetch, f"{schema}.{relation}", (psycopg.Error,))
         finally:
             con.rollback()  # read-only: end the transaction the cursor lived in
 
@@ -248,7 +268,12 @@ class BigQuery(Warehouse):
             pages = iter(rows.pages)
         except GoogleAPIError as e:
             raise WarehouseError(f"cannot read {self.quote(schema, relation)}: {e}") from None
-        yield Relation(columns, lambda: [tuple(r.values()) for r in next(pages, [])])
+        yield Relation(
+            columns,
+            lambda: [tuple(r.values()) for r in next(pages, [])],
+            self.quote(schema, relation),
+            (GoogleAPIError,),
+        )
 
     def describe(self) -> str:
         return f"bigquery:{self.project}"

@@ -221,6 +221,46 @@ def test_postgres_streams_through_a_server_side_cursor(make_db, config, tmp_path
     assert read_delimited(folder / "garantia.txt", "|") == ROWS
 
 
+def test_an_error_while_fetching_fails_that_report_only(make_db, tmp_path):
+    """A value PostgreSQL cannot compute on the second row (batches of one row, so the error
+    comes while fetching): that report fails with the relation named, the other is written."""
+    dsn = make_db()
+    with psycopg.connect(dsn, autocommit=True) as con:
+        con.execute("create schema dbt_lana_reports")
+        con.execute(
+            "create table dbt_lana_reports.report_as_of as select %s as as_of_date", [AS_OF]
+        )
+        columns = ", ".join(f"{c} text" for c in GARANTIA_COLUMNS)
+        con.execute(f"create table dbt_lana_reports.garantias ({columns})")
+        for row in ROWS:
+            con.execute(
+                "insert into dbt_lana_reports.garantias values (%s, %s, %s, %s, %s, %s)",
+                [row[c] for c in GARANTIA_COLUMNS],
+            )
+        first = GARANTIA_COLUMNS[0]
+        broken = ", ".join(
+            f"case when n = 2 then (1 / (n - 2))::text else {c} end as {c}" if c == first else c
+            for c in GARANTIA_COLUMNS
+        )
+        con.execute(
+            f"create view dbt_lana_reports.broken as select {broken} from "
+            "(select *, row_number() over (order by 1) as n from dbt_lana_reports.garantias) g"
+        )
+    config = load_config(
+        write_config(
+            tmp_path / "r.yml",
+            [garantia_report("garantias"), garantia_report("broken", "b", "02_b")],
+        )
+    )
+    with Postgres(dsn, batch_size=1) as warehouse:
+        current = run(warehouse, tmp_path / "out", config=config, run_id="r1", only=["nrp_92"])
+    [failed] = current.failed
+    assert failed.error.startswith("cannot read dbt_lana_reports.broken: division by zero")
+    assert {r.report.model for r in current.results if not r.error} == {"garantias"}
+    assert "r1/nrp_92/garantia.xml" in files_under(tmp_path / "out")
+    assert not any("/b." in path for path in files_under(tmp_path / "out"))
+
+
 def test_the_financial_report_without_marts_fails_on_its_own(warehouse_path, config, tmp_path):
     """A full run also writes the financial report; a warehouse without the marts fails it
     with the relation it could not read, and the regulator files still land."""

@@ -2,13 +2,12 @@
 
 The simulator hands over one simulated day at a time (`DayLog`): an ordered list of events.
 `Store.apply` stamps them with recorded_at times inside the day, folds each into its entity's
-rollup (spec.fold) and encodes the rows into buffers: events and rollups in PostgreSQL's
-binary COPY format (copybin), the small raw tables as COPY text, the ledger's transactions as
-data that the writer renders (ledger.render_ledger); `Store.flush` sends the buffers with
-`COPY ... FROM STDIN` in one transaction, together with
-the bookkeeping that says which day the database has reached. Memory stays flat: buffers are
-flushed every few tens of MB, and the rollup cache holds only the latest row of entities that
-can still change.
+rollup (spec.fold) and encodes the rows into buffers: events and rollups in PostgreSQL's binary
+COPY format (copybin), the small raw tables as COPY text, the ledger's transactions as data
+that the writer renders (ledger.render_ledger); `Store.flush` sends the buffers with `COPY ...
+FROM STDIN` in one transaction, together with the bookkeeping that says which day the database
+has reached. Memory stays flat: buffers are flushed every 16 MB or so, and the rollup cache
+holds only the latest row of entities that can still change.
 """
 
 from __future__ import annotations

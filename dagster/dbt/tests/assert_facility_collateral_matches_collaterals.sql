@@ -7,6 +7,8 @@ select
     facilities.collateral_sats,
     collaterals.collateral_sats as collaterals_sats
 from {{ ref('stg_facilities') }} as facilities
-inner join {{ ref('stg_lana__collaterals') }} as collaterals
+left join {{ ref('stg_lana__collaterals') }} as collaterals
     on facilities.collateral_id = collaterals.collateral_id
-where facilities.collateral_sats <> collaterals.collateral_sats
+where
+    collaterals.collateral_id is null  -- a facility without its collateral entity
+    or facilities.collateral_sats <> collaterals.collateral_sats

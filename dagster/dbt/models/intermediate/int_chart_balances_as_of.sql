@@ -1,7 +1,7 @@
--- Balance of every chart-of-accounts node as of var `as_of_date` (default: today), per currency:
--- the settled debit and credit totals of every ledger account under the node's account set (its
--- whole subtree), taken on the as-of date, or on the ledger's last day when the as-of date is
--- later (balances carry forward). USD and BTC stay apart.
+-- Balance of every chart-of-accounts node as of var `as_of_date` (default: the ledger's last
+-- effective date), per currency: the settled debit and credit totals of every ledger account
+-- under the node's account set (its whole subtree), taken on the as-of date, or on the ledger's
+-- last day when the as-of date is later (balances carry forward). USD and BTC stay apart.
 with
 
 as_of as (

@@ -1,8 +1,9 @@
 -- Who each customer is, for the regulator files (NRP-92 persona, NRSF-03 cliente): one row per
--- customer. The KYC identity Sumsub verified when the customer has one; otherwise, for customers
--- Lana converted by hand (conversion `manually_converted`, no Sumsub applicant), the personal
--- info of their Lana party, resident where var `residence_iso3_without_kyc` says (Lana's party
--- records no residence). Text trimmed and names upper-cased; given names and surnames split
+-- customer. The KYC identity Sumsub verified when one is loaded; otherwise the personal info of
+-- their Lana party, resident where var `residence_iso3_without_kyc` says (Lana's party records
+-- no residence). That is meant for customers Lana converted by hand (`manually_converted`); a
+-- Sumsub-approved customer whose applicant is not loaded gets it too, and a warning test lists
+-- them (int_customer_identities.yml). Text trimmed and names upper-cased; given names and surnames split
 -- at the first blank (the SSF layouts have two of each). Countries as ISO 3166 alpha-3: Sumsub
 -- sends alpha-3, Lana's party nationality is mapped from alpha-2 (seed npb4_17_31_country_codes).
 {%- set residence = var('residence_iso3_without_kyc') %}
@@ -34,6 +35,7 @@ people as (
         customers.customer_id,
         customers.public_id,
         customers.customer_type,
+        customers.kyc_conversion_type,
         lower(customers.customer_type) = 'individual' as is_natural_person,
         case when identities.customer_id is not null then 'sumsub' else 'lana_party' end
             as identity_source,
@@ -53,6 +55,7 @@ people as (
             else {{ residence_without_kyc }}
         end as residence_iso3,
         coalesce(identities.nationality_iso3, party_nationality.iso_alpha_3) as nationality_iso3,
+        parties.nationality as party_nationality,
         identities.id_doc_type,
         {{ lana_dw.report_text('identities.id_doc_number') }} as id_doc_number,
         {{ lana_dw.report_text('identities.tax_id') }} as tax_id,
