@@ -109,8 +109,14 @@ def format_amount(value: Any, places: int = 2, what: str = "amount") -> str:
     return "0" + text[2:] if text.startswith("-0") and number == 0 else text
 
 
-def format_count(value: Any) -> str:
-    return "" if value is None else f"{int(value):,}"
+def format_count(value: Any, what: str = "count") -> str:
+    """A whole number with thousands separators; anything else (a float, 2.5) is refused."""
+    if value is None:
+        return ""
+    number = _decimal(value, what)
+    if number != number.to_integral_value():
+        raise FinancialReportError(f"{what}: expected a whole number, got {value!r}")
+    return f"{int(number):,}"
 
 
 def _as_date(value: Any, what: str) -> date:
@@ -181,7 +187,18 @@ def _tree_order(rows: list[Row]) -> list[tuple[Row, int]]:
     return ordered
 
 
+def _known_sections(rows: list[Row], sections: list[tuple[str, str]], source: str) -> None:
+    """A row of a section the report does not lay out would vanish from it: refuse it."""
+    unknown = {r["statement_section"] for r in rows} - {section for section, _ in sections}
+    if unknown:
+        raise FinancialReportError(
+            f"{source}: statement_section {', '.join(sorted(map(repr, unknown)))} is not one "
+            f"of {', '.join(section for section, _ in sections)}"
+        )
+
+
 def _balance_sheets(rows: list[Row]) -> list[Statement]:
+    _known_sections(rows, BALANCE_SHEET_SECTIONS, "fct_balance_sheet")
     by_currency: dict[str, list[Row]] = defaultdict(list)
     for row in rows:
         by_currency[row["currency"]].append(row)
@@ -228,6 +245,7 @@ def _balance_sheets(rows: list[Row]) -> list[Statement]:
 
 
 def _income_statements(rows: list[Row], as_of: date | None) -> list[Statement]:
+    _known_sections(rows, INCOME_SECTIONS, "fct_income_statement")
     rows = [r for r in rows if as_of is None or _as_date(r["month_start"], "month") <= as_of]
     by_currency: dict[str, list[Row]] = defaultdict(list)
     for row in rows:

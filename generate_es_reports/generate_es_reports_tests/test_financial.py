@@ -12,6 +12,7 @@ from generate_es_reports.financial import (
     ChromiumError,
     FinancialReportError,
     format_amount,
+    format_count,
     html_to_pdf,
     html_to_png,
     render_financial_report,
@@ -200,6 +201,17 @@ def test_unbalanced_sheet_is_flagged():
     assert "Does not balance: assets - (liabilities + equity) = 0.01 USD." in page
 
 
+def test_a_section_the_report_does_not_lay_out_is_refused():
+    data = bank()
+    data[SOURCES["balance_sheet"]][0]["statement_section"] = "off_balance_sheet"
+    message = (
+        "fct_balance_sheet: statement_section 'off_balance_sheet' is not one of asset, "
+        "liability, equity"
+    )
+    with pytest.raises(FinancialReportError, match=message):
+        render(data)
+
+
 def test_income_statement_months_and_net_income(page):
     tables = Tables(page)
     table = "income-statement-USD"
@@ -374,3 +386,12 @@ def test_chromium_failure_is_reported(tmp_path, page_file, monkeypatch):
     with pytest.raises(ChromiumError, match=r"failed to write .*report.png \(exit 1\)"):
         html_to_png(page_file, tmp_path / "report.png")
     assert list(tmp_path.iterdir()) == []  # nothing half-written left behind
+
+
+def test_counts_are_whole_numbers_never_truncated():
+    assert format_count(1234567) == "1,234,567" and format_count(Decimal("12")) == "12"
+    assert format_count(None) == ""
+    with pytest.raises(FinancialReportError, match="expected a whole number, got Decimal"):
+        format_count(Decimal("2.7"))
+    with pytest.raises(FinancialReportError, match="must arrive as Decimal"):
+        format_count(2.7)
